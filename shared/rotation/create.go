@@ -1,0 +1,306 @@
+package rotation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/datadog"
+)
+
+// Create takes the target's lock, creates the new key(s) in Datadog and
+// stages them as the target's AWSPENDING version, whose id is derived from
+// the execution so that a retry finds it instead of creating again.
+//
+// The order matters. An application key's value is shown once, so the new
+// credential is written to Secrets Manager straight after the keys are
+// made; only then is AWSPENDING taken, with UpdateSecretVersionStage, which
+// fails if another execution took it first. The loser deletes its keys.
+func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
+	in, err := ParseInput(req.Input)
+	if err != nil {
+		return Record{}, err
+	}
+	if req.ExecutionID == "" {
+		return Record{}, &InputError{Field: "executionId", Problem: "is required"}
+	}
+	st, err := s.describeTarget(ctx, in.Target)
+	if err != nil {
+		return Record{}, err
+	}
+	dd, admin, err := s.keysClient(ctx)
+	if err != nil {
+		return Record{}, err
+	}
+	cur, rec, err := s.readCurrent(ctx, st, admin, in, req.ExecutionID)
+	if err != nil {
+		return Record{}, err
+	}
+	log := s.log().With("step", "create", "target", rec.Target, "mode", rec.Mode, "execution", rec.ExecutionID)
+
+	if holder := st.versionOf[stagePending]; holder == rec.PendingVersionID {
+		log.Info("resuming: this execution already holds AWSPENDING")
+		return s.resumeStaged(ctx, rec, cur)
+	} else if holder != "" {
+		if err := s.releaseStaleLock(ctx, dd, st, holder, admin.ServiceAccountID); err != nil {
+			return Record{}, err
+		}
+	}
+	if rec.Mode == ModeScheduled {
+		if err := validateCurrent(ctx, dd, rec.Target, cur.keys()); err != nil {
+			return Record{}, err
+		}
+	}
+	if req.Attempt > 0 {
+		// An earlier attempt may have written our version and lost the
+		// answer, or lost the race for the lock after writing it.
+		if _, found, err := s.getVersion(ctx, st.arn, rec.PendingVersionID); err != nil {
+			return Record{}, err
+		} else if found {
+			if err := s.takeLock(ctx, dd, st, rec, keySet{}); err != nil {
+				return Record{}, err
+			}
+			return s.resumeStaged(ctx, rec, cur)
+		}
+	}
+
+	fresh, err := s.createKeys(ctx, dd, st.target, rec, cur, req.Attempt > 0)
+	if err != nil {
+		return Record{}, err
+	}
+	secretString, err := cur.withKeys(fresh, credential.Metadata{KeyName: rec.KeyName, RotatedAt: s.now(), ExecutionID: rec.ExecutionID})
+	if err != nil {
+		return Record{}, errors.Join(&SecretError{SecretID: st.arn, Stage: stagePending, Err: err}, deleteKeys(ctx, dd, st.target, fresh))
+	}
+	_, err = s.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId:           aws.String(st.arn),
+		ClientRequestToken: aws.String(rec.PendingVersionID),
+		SecretString:       aws.String(secretString),
+		VersionStages:      []string{stageStaged},
+	})
+	if err != nil {
+		if awsErrorCode(err) == "ResourceExistsException" {
+			// An earlier attempt wrote this version with another app key,
+			// whose value only that version holds: keep it, drop ours.
+			if delErr := deleteKeys(ctx, dd, st.target, keySet{AppKey: fresh.AppKey, AppKeyID: fresh.AppKeyID, ServiceAccountID: fresh.ServiceAccountID}); delErr != nil {
+				return Record{}, delErr
+			}
+			if err := s.takeLock(ctx, dd, st, rec, keySet{}); err != nil {
+				return Record{}, err
+			}
+			return s.resumeStaged(ctx, rec, cur)
+		}
+		// The write may have happened with its answer lost: the keys stay,
+		// found by name on retry, or deleted by Rollback.
+		return Record{}, awsErr("put pending secret value", err)
+	}
+	if err := s.takeLock(ctx, dd, st, rec, fresh); err != nil {
+		return Record{}, err
+	}
+	rec.New = fresh.ids()
+	log.Info("staged new credential", "new_api_key_id", rec.New.APIKeyID, "new_api_key_last4", rec.New.APIKeyLast4,
+		"new_app_key_id", rec.New.AppKeyID, "version", rec.PendingVersionID)
+	return rec, nil
+}
+
+// readCurrent reads and checks the target's AWSCURRENT credential and starts
+// the rotation's Record from it.
+func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credential.Admin, in Input, executionID string) (value, Record, error) {
+	currentVersion := st.versionOf[stageCurrent]
+	if currentVersion == "" {
+		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errors.New("has no value yet: put the first credential as described in the README")}
+	}
+	raw, found, err := s.getVersion(ctx, st.arn, currentVersion)
+	if err != nil {
+		return value{}, Record{}, err
+	}
+	if !found {
+		return value{}, Record{}, &ConflictError{Target: in.Target, Problem: "the AWSCURRENT version disappeared while reading it"}
+	}
+	cur, err := parseValue(st.target, raw)
+	if err != nil {
+		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: err}
+	}
+	if cur.site() != admin.Site {
+		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: &credential.FieldError{Field: "site",
+			Problem: fmt.Sprintf("is %s but the admin credential's site is %s; ddrotate never sends a key to another site", cur.site(), admin.Site)}}
+	}
+	target := st.target
+	if target.Kind == KindAdmin {
+		target.ServiceAccountID = cur.admin.ServiceAccountID
+	}
+	rec := Record{
+		Target:            target.Name,
+		Kind:              target.Kind,
+		Mode:              in.Mode,
+		SecretARN:         st.arn,
+		ExecutionID:       executionID,
+		KeyName:           KeyName(target.Name, executionID),
+		PendingVersionID:  VersionToken(target.Name, executionID),
+		PreviousVersionID: currentVersion,
+		ServiceAccountID:  target.ServiceAccountID,
+		Old:               cur.keys().ids(),
+	}
+	if in.Mode == ModeScheduled {
+		rec.GraceSeconds = int(target.Grace.Seconds())
+	}
+	return cur, rec, nil
+}
+
+// validateCurrent proves, in scheduled mode, that the key consumers use now
+// works: a routine rotation must never be what breaks a target.
+func validateCurrent(ctx context.Context, dd KeysAPI, target string, ks keySet) error {
+	check := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		if datadog.IsTransient(err) {
+			return &TransientError{Op: "validate current key", Err: err}
+		}
+		return &CurrentKeyInvalidError{Target: target, KeyID: ks.APIKeyID, Last4: ks.APIKey.Last4(), Reason: err.Error()}
+	}
+	if err := check(dd.ValidateAPIKey(ctx, ks.APIKey)); err != nil {
+		return err
+	}
+	if ks.AppKey.IsZero() {
+		return nil
+	}
+	return check(dd.ValidateKeys(ctx, ks.APIKey, ks.AppKey))
+}
+
+// createKeys makes the new API key and, for targets with one, the new
+// application key with the old one's scopes. On a retry it first looks for
+// what an earlier attempt made under the same name: an API key is reused
+// (its value can be read back), an application key is deleted and made again
+// (its value was shown once, to the attempt that made it).
+func (s *Steps) createKeys(ctx context.Context, dd KeysAPI, target Target, rec Record, cur value, retry bool) (keySet, error) {
+	var fresh keySet
+	if retry {
+		found, err := findAPIKeys(ctx, dd, target.Name, rec.KeyName)
+		if err != nil {
+			return keySet{}, err
+		}
+		for i, k := range found {
+			if i == 0 {
+				got, err := dd.GetAPIKey(ctx, k.ID)
+				if err != nil {
+					return keySet{}, datadogErr("read back new API key "+k.ID, err)
+				}
+				fresh.APIKey, fresh.APIKeyID = got.Key, got.ID
+				continue
+			}
+			// A duplicate from a create whose answer was lost and retried.
+			if err := datadog.IgnoreNotFound(dd.DeleteAPIKey(ctx, k.ID)); err != nil {
+				return keySet{}, datadogErr("delete duplicate API key "+k.ID, err)
+			}
+		}
+	}
+	if fresh.APIKeyID == "" {
+		k, err := dd.CreateAPIKey(ctx, rec.KeyName)
+		if err != nil {
+			return keySet{}, datadogErr("create API key", err)
+		}
+		fresh.APIKey, fresh.APIKeyID = k.Key, k.ID
+	}
+	if !target.Kind.hasAppKey() {
+		return fresh, nil
+	}
+	old := cur.keys()
+	scopes, err := inheritedScopes(ctx, dd, target, old)
+	if err != nil {
+		return keySet{}, errors.Join(err, deleteKeys(ctx, dd, target, fresh))
+	}
+	if retry {
+		found, err := findAppKeys(ctx, dd, target.Name, target.ServiceAccountID, rec.KeyName)
+		if err != nil {
+			return keySet{}, err
+		}
+		for _, k := range found {
+			if err := datadog.IgnoreNotFound(dd.DeleteAppKey(ctx, target.ServiceAccountID, k.ID)); err != nil {
+				return keySet{}, datadogErr("delete unstored application key "+k.ID, err)
+			}
+		}
+	}
+	app, err := dd.CreateAppKey(ctx, target.ServiceAccountID, rec.KeyName, scopes)
+	if err != nil {
+		// The API key stays: a retry reuses it, a rollback deletes it.
+		return keySet{}, datadogErr("create application key", err)
+	}
+	fresh.AppKey, fresh.AppKeyID, fresh.ServiceAccountID, fresh.Scopes = app.Key, app.ID, target.ServiceAccountID, scopes
+	return fresh, nil
+}
+
+// adminScopes are what the admin credential's application key needs: the
+// Secrets Manager "Datadog Admin Key" scopes plus api_keys_read, which
+// ddrotate needs to find its own keys again on retry.
+var adminScopes = []string{"api_keys_read", "api_keys_write", "api_keys_delete", "org_app_keys_read", "org_app_keys_write", "service_account_write"}
+
+// inheritedScopes returns the scopes the new application key gets: those of
+// the key it replaces, as the secret records them or, failing that, as
+// Datadog does. A new key never gets wider scopes than the old one had.
+func inheritedScopes(ctx context.Context, dd KeysAPI, target Target, old keySet) ([]string, error) {
+	if len(old.Scopes) > 0 {
+		return old.Scopes, nil
+	}
+	k, err := dd.GetAppKey(ctx, target.ServiceAccountID, old.AppKeyID)
+	if err == nil {
+		return k.Scopes, nil
+	}
+	if datadog.IsNotFound(err) && target.Kind == KindAdmin {
+		return adminScopes, nil
+	}
+	if datadog.IsNotFound(err) {
+		return nil, &DatadogError{Op: "read scopes of application key " + old.AppKeyID,
+			Err: errors.New("the current application key no longer exists and the secret records no scopes; put the scopes in the secret's \"scopes\" field")}
+	}
+	return nil, datadogErr("read scopes of application key "+old.AppKeyID, err)
+}
+
+// takeLock moves AWSPENDING onto this execution's version. Secrets Manager
+// refuses the move when another version carries the label, so of two
+// executions racing for one target exactly one gets it; the other deletes
+// the keys it made (fresh) and reports the rotation in progress.
+func (s *Steps) takeLock(ctx context.Context, dd KeysAPI, st secretState, rec Record, fresh keySet) error {
+	_, err := s.Secrets.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId:        aws.String(st.arn),
+		VersionStage:    aws.String(stagePending),
+		MoveToVersionId: aws.String(rec.PendingVersionID),
+	})
+	if err == nil {
+		return nil
+	}
+	if awsErrorCode(err) != "InvalidParameterException" {
+		return awsErr("take AWSPENDING", err)
+	}
+	holder := "another execution"
+	if now, descErr := s.describeTarget(ctx, st.target.Name); descErr == nil {
+		if v := now.versionOf[stagePending]; v != "" {
+			if raw, found, _ := s.getVersion(ctx, st.arn, v); found && holderOf(raw) != "" {
+				holder = holderOf(raw)
+			}
+		}
+	}
+	return errors.Join(&RotationInProgressError{Target: rec.Target, HolderExecution: holder}, deleteKeys(ctx, dd, st.target, fresh))
+}
+
+// resumeStaged completes a Record from the version an earlier attempt of
+// this execution staged.
+func (s *Steps) resumeStaged(ctx context.Context, rec Record, cur value) (Record, error) {
+	raw, found, err := s.getVersion(ctx, rec.SecretARN, rec.PendingVersionID)
+	if err != nil {
+		return Record{}, err
+	}
+	if !found {
+		return Record{}, &ConflictError{Target: rec.Target, Problem: "this execution's pending version disappeared"}
+	}
+	staged, err := parseValue(Target{Name: rec.Target, Kind: rec.Kind, ServiceAccountID: rec.ServiceAccountID}, raw)
+	if err != nil {
+		return Record{}, &SecretError{SecretID: rec.SecretARN, Stage: stagePending, Err: err}
+	}
+	rec.New = staged.keys().ids()
+	return rec, nil
+}

@@ -1,0 +1,151 @@
+package rotation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+)
+
+// Message is the JSON body of every notification. Teams subscribe with a
+// filter policy on the message attributes "target" and "event".
+type Message struct {
+	Event       Event     `json:"event"`
+	Target      string    `json:"target"`
+	Mode        Mode      `json:"mode,omitempty"`
+	SecretARN   string    `json:"secretArn,omitempty"`
+	VersionID   string    `json:"versionId,omitempty"`
+	ExecutionID string    `json:"executionId"`
+	Time        time.Time `json:"time"`
+	NewKey      *Keys     `json:"newKey,omitempty"`
+	OldKey      *Keys     `json:"oldKey,omitempty"`
+	// OldKeyExpiresAt is when the old key will be revoked (rotated events).
+	OldKeyExpiresAt *time.Time `json:"oldKeyExpiresAt,omitempty"`
+	Revoked         []KeyRef   `json:"revoked,omitempty"`
+	// Failure details (rotation-failed events).
+	Stage string `json:"stage,omitempty"`
+	// CurrentKeyUnchanged tells a team whether it needs to do anything.
+	CurrentKeyUnchanged *bool  `json:"currentKeyUnchanged,omitempty"`
+	ErrorName           string `json:"error,omitempty"`
+	ErrorMessage        string `json:"errorMessage,omitempty"`
+}
+
+// Notify publishes one notification to the topic, with the message
+// attributes that subscription filter policies match on.
+func (s *Steps) Notify(ctx context.Context, req NotifyRequest) (NotifyResult, error) {
+	msg, err := s.message(ctx, req)
+	if err != nil {
+		return NotifyResult{}, err
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return NotifyResult{}, fmt.Errorf("encode notification: %w", err)
+	}
+	out, err := s.Topic.Publish(ctx, &sns.PublishInput{
+		TopicArn: aws.String(s.Config.TopicARN),
+		Subject:  aws.String(subject(msg)),
+		Message:  aws.String(Scrub(string(body))),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{
+			"target": {DataType: aws.String("String"), StringValue: aws.String(msg.Target)},
+			"event":  {DataType: aws.String("String"), StringValue: aws.String(string(msg.Event))},
+		},
+	})
+	if err != nil {
+		return NotifyResult{}, awsErr("publish notification", err)
+	}
+	s.log().Info("notified", "step", "notify", "event", msg.Event, "target", msg.Target, "execution", msg.ExecutionID, "message_id", aws.ToString(out.MessageId))
+	return NotifyResult{MessageID: aws.ToString(out.MessageId)}, nil
+}
+
+func (s *Steps) message(ctx context.Context, req NotifyRequest) (Message, error) {
+	msg := Message{Event: req.Event, ExecutionID: req.ExecutionID, Time: s.now()}
+	if rec := req.Rotation; rec != nil && rec.Target != "" {
+		msg.Target, msg.Mode, msg.SecretARN, msg.VersionID = rec.Target, rec.Mode, rec.SecretARN, rec.PendingVersionID
+		newKey, oldKey := rec.New, rec.Old
+		msg.NewKey, msg.OldKey = &newKey, &oldKey
+	}
+	switch req.Event {
+	case EventRotated:
+		if req.Rotation == nil {
+			return msg, &InputError{Field: "rotation", Problem: "is required for a rotated event"}
+		}
+		expires := msg.Time.Add(req.Rotation.grace())
+		msg.OldKeyExpiresAt = &expires
+	case EventOldKeyRevoked:
+		if req.Rotation == nil {
+			return msg, &InputError{Field: "rotation", Problem: "is required for an old-key-revoked event"}
+		}
+		if req.Revoked != nil {
+			msg.Revoked = req.Revoked.Revoked
+		}
+	case EventFailed:
+		msg.Stage = req.Stage
+		unchanged := req.Stage != "after-store"
+		msg.CurrentKeyUnchanged = &unchanged
+		if req.Error != nil {
+			msg.ErrorName, msg.ErrorMessage = req.Error.Error, causeMessage(req.Error.Cause)
+		}
+		if msg.Target == "" {
+			msg.Target, msg.Mode = targetOfInput(req.Input)
+			if ValidTargetName(msg.Target) {
+				if st, err := s.describeTarget(ctx, msg.Target); err == nil {
+					msg.SecretARN = st.arn
+				}
+			}
+		}
+	default:
+		return msg, &InputError{Field: "event", Problem: fmt.Sprintf("must be %q, %q or %q", EventRotated, EventOldKeyRevoked, EventFailed)}
+	}
+	if msg.Target == "" {
+		msg.Target = "unknown"
+	}
+	return msg, nil
+}
+
+func subject(m Message) string {
+	switch m.Event {
+	case EventRotated:
+		return "ddrotate: " + m.Target + " rotated"
+	case EventOldKeyRevoked:
+		return "ddrotate: " + m.Target + " old key revoked"
+	default:
+		return "ddrotate: " + m.Target + " rotation failed"
+	}
+}
+
+// targetOfInput reads the target and mode of an execution input that may be
+// malformed (it is what made the rotation fail), for the failure message.
+func targetOfInput(raw json.RawMessage) (string, Mode) {
+	var in struct {
+		Target any `json:"target"`
+		Mode   any `json:"mode"`
+	}
+	if json.Unmarshal(raw, &in) != nil {
+		return "", ""
+	}
+	target, _ := in.Target.(string)
+	mode, _ := in.Mode.(string)
+	if !ValidTargetName(target) {
+		target = ""
+	}
+	if Mode(mode) != ModeScheduled && Mode(mode) != ModeCompromise {
+		mode = ""
+	}
+	return target, Mode(mode)
+}
+
+// causeMessage extracts the message from a Step Functions Cause: for a
+// Lambda error it is the JSON {"errorMessage", "errorType", ...}.
+func causeMessage(cause string) string {
+	var lambdaErr struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
+		return Scrub(lambdaErr.ErrorMessage)
+	}
+	return Scrub(cause)
+}

@@ -1,0 +1,113 @@
+package rotation
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Record is what the steps of one rotation pass each other through the state
+// machine: ids, version ids and last4s, never a key value.
+type Record struct {
+	Target      string `json:"target"`
+	Kind        Kind   `json:"kind"`
+	Mode        Mode   `json:"mode"`
+	SecretARN   string `json:"secretArn"`
+	ExecutionID string `json:"executionId"`
+	KeyName     string `json:"keyName"`
+	// PendingVersionID is the version this execution staged as AWSPENDING.
+	PendingVersionID string `json:"pendingVersionId"`
+	// PreviousVersionID is the version that was AWSCURRENT when the rotation
+	// began, and so becomes AWSPREVIOUS at Store.
+	PreviousVersionID string `json:"previousVersionId"`
+	ServiceAccountID  string `json:"serviceAccountId,omitempty"`
+	New               Keys   `json:"new"`
+	Old               Keys   `json:"old"`
+	GraceSeconds      int    `json:"graceSeconds"`
+}
+
+// Keys identifies a credential's keys without their values.
+type Keys struct {
+	APIKeyID    string `json:"apiKeyId"`
+	APIKeyLast4 string `json:"apiKeyLast4"`
+	AppKeyID    string `json:"appKeyId,omitempty"`
+	AppKeyLast4 string `json:"appKeyLast4,omitempty"`
+}
+
+// CreateRequest is the Create step's payload.
+type CreateRequest struct {
+	ExecutionID string          `json:"executionId"`
+	Input       json.RawMessage `json:"input"`
+	// Attempt is the state's retry count ($$.State.RetryCount). On the first
+	// attempt nothing of this execution can exist yet, so Create skips the
+	// lookups that make a retry safe.
+	Attempt int `json:"attempt,omitempty"`
+}
+
+// StepRequest is the payload of Verify, Store and DeleteOld.
+type StepRequest struct {
+	Rotation Record `json:"rotation"`
+}
+
+// RollbackRequest is the Rollback step's payload: the execution and its
+// input, because Create may have failed before it produced a Record.
+type RollbackRequest struct {
+	ExecutionID string          `json:"executionId"`
+	Input       json.RawMessage `json:"input"`
+}
+
+// RollbackResult says what Rollback undid.
+type RollbackResult struct {
+	Target  string   `json:"target,omitempty"`
+	Deleted []KeyRef `json:"deleted"`
+	// StoreCompleted is set when the execution's new key had already become
+	// AWSCURRENT (Store succeeded but its answer was lost): then nothing is
+	// deleted, because consumers may already use the new key.
+	StoreCompleted bool `json:"storeCompleted,omitempty"`
+}
+
+// KeyRef names one Datadog key without its value.
+type KeyRef struct {
+	Type  string `json:"type"` // "api" or "app"
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Last4 string `json:"last4,omitempty"`
+}
+
+// DeleteOldResult lists the keys DeleteOld revoked.
+type DeleteOldResult struct {
+	Revoked []KeyRef `json:"revoked"`
+}
+
+// StepFailure is the {"Error", "Cause"} object that a Catch puts in the state.
+type StepFailure struct {
+	Error string `json:"Error"`
+	Cause string `json:"Cause"`
+}
+
+// NotifyRequest is the Notify step's payload.
+type NotifyRequest struct {
+	Event       Event           `json:"event"`
+	Stage       string          `json:"stage,omitempty"` // before-store or after-store, for rotation-failed
+	ExecutionID string          `json:"executionId"`
+	Rotation    *Record         `json:"rotation,omitempty"`
+	Input       json.RawMessage `json:"input,omitempty"`
+	Error       *StepFailure    `json:"error,omitempty"`
+	Revoked     *DeleteOldResult `json:"revoked,omitempty"`
+}
+
+// Event is what a notification announces.
+type Event string
+
+const (
+	EventRotated       Event = "rotated"
+	EventOldKeyRevoked Event = "old-key-revoked"
+	EventFailed        Event = "rotation-failed"
+)
+
+// NotifyResult is the SNS message id.
+type NotifyResult struct {
+	MessageID string `json:"messageId"`
+}
+
+// grace returns the record's grace period.
+func (r Record) grace() time.Duration { return time.Duration(r.GraceSeconds) * time.Second }

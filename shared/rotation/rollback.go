@@ -1,0 +1,40 @@
+package rotation
+
+import (
+	"context"
+	"errors"
+)
+
+// Rollback undoes a rotation that failed before Store: it deletes the keys
+// this execution created (found by the version it staged and by their
+// deterministic name, so even keys made by an attempt that died before
+// answering are found) and releases its AWSPENDING. AWSCURRENT is never
+// touched, so the key consumers use keeps working. If the execution never
+// got as far as naming a valid target, there is nothing to undo.
+func (s *Steps) Rollback(ctx context.Context, req RollbackRequest) (RollbackResult, error) {
+	res := RollbackResult{Deleted: []KeyRef{}}
+	in, err := ParseInput(req.Input)
+	if err != nil || req.ExecutionID == "" {
+		return res, nil
+	}
+	st, err := s.describeTarget(ctx, in.Target)
+	if err != nil {
+		var inputErr *InputError
+		var configErr *ConfigError
+		if errors.As(err, &inputErr) || errors.As(err, &configErr) {
+			return res, nil // no secret, or no usable configuration: Create made nothing
+		}
+		return res, err
+	}
+	dd, admin, err := s.keysClient(ctx)
+	if err != nil {
+		return res, err
+	}
+	res, err = s.undoExecution(ctx, dd, st, admin.ServiceAccountID, req.ExecutionID)
+	if err != nil {
+		return res, err
+	}
+	s.log().Info("rolled back", "step", "rollback", "target", in.Target, "execution", req.ExecutionID,
+		"deleted_keys", len(res.Deleted), "store_completed", res.StoreCompleted)
+	return res, nil
+}

@@ -1,0 +1,165 @@
+package rotation
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/ddrotate/ddrotate/shared/credential"
+)
+
+// Kind is what a target's secret holds, and so what a rotation creates.
+type Kind string
+
+const (
+	// KindAPIKey is a team secret with an API key only.
+	KindAPIKey Kind = "api-key"
+	// KindAPIAppKey is a team secret with an API key and a service account's
+	// application key; the new application key inherits the old one's scopes.
+	KindAPIAppKey Kind = "api-app-key"
+	// KindAdmin is ddrotate's own admin credential. It rotates itself: the
+	// current pair creates the new one, and the new pair deletes the old.
+	KindAdmin Kind = "admin"
+)
+
+func (k Kind) valid() bool { return k == KindAPIKey || k == KindAPIAppKey || k == KindAdmin }
+
+// hasAppKey reports whether targets of this kind carry an application key.
+func (k Kind) hasAppKey() bool { return k == KindAPIAppKey || k == KindAdmin }
+
+// Mode is why a rotation runs.
+type Mode string
+
+const (
+	// ModeScheduled is the routine rotation: the current key must validate,
+	// and it stays alive for the grace period so consumers can move over.
+	ModeScheduled Mode = "scheduled"
+	// ModeCompromise is the response to a suspected leak: the current key
+	// need not validate, there is no grace period, and every managed key of
+	// the target but the new one is revoked once the new one is current.
+	ModeCompromise Mode = "compromise"
+)
+
+// Tags that the CDK stack puts on each target's secret; they are the
+// target's configuration, so one source of truth serves any fleet size.
+const (
+	TagTarget           = "ddrotate:target"
+	TagKind             = "ddrotate:kind"
+	TagGraceSeconds     = "ddrotate:grace-seconds"
+	TagServiceAccountID = "ddrotate:service-account-id"
+)
+
+// targetName is what a target may be called: it must fit in a Datadog key
+// name and a Secrets Manager secret name.
+var targetName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+
+// ValidTargetName reports whether name can name a target.
+func ValidTargetName(name string) bool { return targetName.MatchString(name) }
+
+// Input is a rotate-target execution's input, as an operator, the fleet
+// run or the schedule gives it: {"target": "payments", "mode": "compromise"}.
+type Input struct {
+	Target string `json:"target"`
+	Mode   Mode   `json:"mode,omitempty"`
+	// StartedBy is set by Step Functions when the fleet run starts this
+	// execution (it links the two in the console).
+	StartedBy string `json:"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID,omitempty"`
+}
+
+// ParseInput decodes and checks an execution input strictly: an unknown
+// field is an error rather than silently ignored, because an operator who
+// typed "mdoe" meant something. Mode defaults to scheduled.
+func ParseInput(data []byte) (Input, error) {
+	var in Input
+	if len(bytes.TrimSpace(data)) == 0 {
+		return in, &InputError{Field: "target", Problem: "is required (input is empty)"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return Input{}, inputDecodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Input{}, &InputError{Field: "input", Problem: "must be a single JSON object"}
+	}
+	switch {
+	case in.Target == "":
+		return Input{}, &InputError{Field: "target", Problem: "is required"}
+	case !ValidTargetName(in.Target):
+		return Input{}, &InputError{Field: "target", Problem: "must be 2-40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"}
+	}
+	switch in.Mode {
+	case "":
+		in.Mode = ModeScheduled
+	case ModeScheduled, ModeCompromise:
+	default:
+		return Input{}, &InputError{Field: "mode", Problem: fmt.Sprintf("must be %q or %q", ModeScheduled, ModeCompromise)}
+	}
+	return in, nil
+}
+
+// inputDecodeError names the offending field without quoting the input.
+func inputDecodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return &InputError{Field: typeErr.Field, Problem: "must be a " + typeErr.Type.String()}
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return &InputError{Field: "input", Problem: "is not valid JSON (at byte " + strconv.FormatInt(syntaxErr.Offset, 10) + ")"}
+	}
+	const unknownPrefix = "json: unknown field "
+	if msg := err.Error(); len(msg) > len(unknownPrefix) && msg[:len(unknownPrefix)] == unknownPrefix {
+		field, _ := strconv.Unquote(msg[len(unknownPrefix):])
+		return &InputError{Field: field, Problem: "is not a known field (expected target, mode)"}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &InputError{Field: "input", Problem: "is truncated JSON"}
+	}
+	return &InputError{Field: "input", Problem: "must be a JSON object with target and mode"}
+}
+
+// Target is one rotation target's configuration, read from its secret's tags.
+type Target struct {
+	Name     string
+	Kind     Kind
+	SecretID string // ARN of the target's secret
+	// ServiceAccountID owns the application key (api-app-key targets; for the
+	// admin target it comes from the admin secret itself).
+	ServiceAccountID string
+	Grace            time.Duration
+}
+
+// targetFromTags builds a Target from its secret's ARN and tags.
+func targetFromTags(name, secretARN string, tags map[string]string, defaultGrace time.Duration) (Target, error) {
+	t := Target{Name: name, SecretID: secretARN, Grace: defaultGrace}
+	if tagged, ok := tags[TagTarget]; ok && tagged != name {
+		return Target{}, &ConfigError{Target: name, Field: "tag " + TagTarget, Problem: fmt.Sprintf("names target %q, not this one", tagged)}
+	}
+	t.Kind = Kind(tags[TagKind])
+	if !t.Kind.valid() {
+		return Target{}, &ConfigError{Target: name, Field: "tag " + TagKind, Problem: fmt.Sprintf("must be %q, %q or %q", KindAPIKey, KindAPIAppKey, KindAdmin)}
+	}
+	if s, ok := tags[TagGraceSeconds]; ok {
+		secs, err := strconv.Atoi(s)
+		if err != nil || secs < 0 || secs > maxGraceSeconds {
+			return Target{}, &ConfigError{Target: name, Field: "tag " + TagGraceSeconds, Problem: "must be a whole number of seconds between 0 and 31536000"}
+		}
+		t.Grace = time.Duration(secs) * time.Second
+	}
+	if t.Kind == KindAPIAppKey {
+		t.ServiceAccountID = tags[TagServiceAccountID]
+		if !credential.ValidID(t.ServiceAccountID) {
+			return Target{}, &ConfigError{Target: name, Field: "tag " + TagServiceAccountID, Problem: "must be the UUID of the service account that owns the application key"}
+		}
+	}
+	return t, nil
+}
+
+// maxGraceSeconds is one year, the longest a Standard execution may run.
+const maxGraceSeconds = 365 * 24 * 3600

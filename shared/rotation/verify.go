@@ -1,0 +1,70 @@
+package rotation
+
+import (
+	"context"
+
+	"github.com/ddrotate/ddrotate/shared/datadog"
+)
+
+// Verify proves that the staged credential works before consumers are moved
+// to it: the new API key validates, and the new API and application keys
+// together authorise. A "not yet" is a KeyNotYetValidError, which the state
+// machine retries with backoff, because Datadog takes a few seconds to
+// propagate a new key.
+func (s *Steps) Verify(ctx context.Context, req StepRequest) (struct{}, error) {
+	rec := req.Rotation
+	if err := rec.check(); err != nil {
+		return struct{}{}, err
+	}
+	dd, _, err := s.keysClient(ctx)
+	if err != nil {
+		return struct{}{}, err
+	}
+	raw, found, err := s.getVersion(ctx, rec.SecretARN, rec.PendingVersionID)
+	if err != nil {
+		return struct{}{}, err
+	}
+	if !found {
+		return struct{}{}, &ConflictError{Target: rec.Target, Problem: "the pending version " + rec.PendingVersionID + " does not exist"}
+	}
+	staged, err := parseValue(Target{Name: rec.Target, Kind: rec.Kind, ServiceAccountID: rec.ServiceAccountID}, raw)
+	if err != nil {
+		return struct{}{}, &SecretError{SecretID: rec.SecretARN, Stage: stagePending, Err: err}
+	}
+	ks := staged.keys()
+	notYet := func(err error) error {
+		if datadog.IsTransient(err) {
+			return &TransientError{Op: "validate new key", Err: err}
+		}
+		return &KeyNotYetValidError{Target: rec.Target, KeyID: ks.APIKeyID, Last4: ks.APIKey.Last4(), Reason: err.Error()}
+	}
+	if err := dd.ValidateAPIKey(ctx, ks.APIKey); err != nil {
+		return struct{}{}, notYet(err)
+	}
+	if !ks.AppKey.IsZero() {
+		if err := dd.ValidateKeys(ctx, ks.APIKey, ks.AppKey); err != nil {
+			return struct{}{}, notYet(err)
+		}
+	}
+	s.log().Info("new credential validates", "step", "verify", "target", rec.Target, "execution", rec.ExecutionID,
+		"new_api_key_id", ks.APIKeyID, "new_api_key_last4", ks.APIKey.Last4())
+	return struct{}{}, nil
+}
+
+// check rejects a Record that a step cannot act on; it only arrives if the
+// state machine definition and the steps disagree.
+func (r Record) check() error {
+	switch {
+	case !ValidTargetName(r.Target):
+		return &InputError{Field: "rotation.target", Problem: "is missing or malformed"}
+	case !r.Kind.valid():
+		return &InputError{Field: "rotation.kind", Problem: "is missing or unknown"}
+	case r.SecretARN == "":
+		return &InputError{Field: "rotation.secretArn", Problem: "is required"}
+	case r.PendingVersionID == "":
+		return &InputError{Field: "rotation.pendingVersionId", Problem: "is required"}
+	case r.ExecutionID == "":
+		return &InputError{Field: "rotation.executionId", Problem: "is required"}
+	}
+	return nil
+}
