@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/statemachine"
+)
+
+func serveCommand(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	datadogAddr := fs.String("datadog-addr", "127.0.0.1:8126", "loopback address of the Datadog API emulator")
+	awsAddr := fs.String("aws-addr", "127.0.0.1:4566", "loopback address of the AWS emulator (Secrets Manager, SNS, STS)")
+	noTeams := fs.Bool("no-teams", false, "seed only the admin credential, not the demo teams")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	env, err := localenv.Start(ctx, localenv.Options{DatadogAddr: *datadogAddr, AWSAddr: *awsAddr, Clock: statemachine.RealClock()})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if !*noTeams {
+		for _, spec := range demoTeams {
+			if _, err := env.AddTarget(ctx, spec); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(out, `ddrotate emulators are running (local, fake keys only):
+  Datadog API  %s
+  AWS          %s   (use --endpoint-url with the AWS CLI, BaseEndpoint with the SDKs)
+
+Seeded admin credential (secret %s%s, also the Datadog emulator's admin key):
+  adminApiKey       %s
+  adminApiKeyId     %s
+  adminAppKey       %s
+  adminAppKeyId     %s
+  serviceAccountId  %s
+  site              datadoghq.com
+
+Targets: %v
+SNS topic: %s
+
+Try, in another terminal:
+  ddrotate run --target payments --mode scheduled
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s \
+    aws --endpoint-url %s secretsmanager get-secret-value --secret-id %spayments
+  curl -H "DD-API-KEY: <adminApiKey>" %s/api/v1/validate
+
+Press Ctrl-C to stop.
+`, env.DatadogURL, env.AWSURL, localenv.SecretPrefix, localenv.AdminTarget,
+		env.Admin.APIKey, env.Admin.APIKeyID, env.Admin.AppKey, env.Admin.AppKeyID, env.Admin.ServiceAccountID,
+		env.TargetNames(), env.TopicARN, localenv.Region, env.AWSURL, localenv.SecretPrefix, env.DatadogURL)
+	<-ctx.Done()
+	fmt.Fprintln(out, "stopping")
+	return nil
+}
