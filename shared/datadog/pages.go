@@ -1,0 +1,41 @@
+package datadog
+
+import (
+	"strings"
+	"time"
+)
+
+const (
+	// pageSize is the largest page Datadog serves for key lists.
+	pageSize = 100
+	// maxPages stops a list that never ends (a server that ignores the page
+	// number) long after any real org's keys are listed.
+	maxPages = 1000
+)
+
+// lastPage reports whether a list is complete after a page that returned got
+// items, with seen items requested so far and total items announced by the
+// server (-1 if it did not say).
+func lastPage(got int, seen, total int64) bool {
+	if got < pageSize {
+		return true
+	}
+	return total >= 0 && seen >= total
+}
+
+// nameContains reports whether name contains filter, ignoring case, as
+// Datadog's filter does.
+func nameContains(name, filter string) bool {
+	return strings.Contains(strings.ToLower(name), strings.ToLower(filter))
+}
+
+// parseTime reads the timestamps of listed keys, which the library leaves as
+// strings. A timestamp that does not parse is left zero: it is informational,
+// and a list should not fail for it.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
