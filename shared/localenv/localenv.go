@@ -53,6 +53,10 @@ type Options struct {
 	DatadogAddr, AWSAddr string
 	// DatadogTimeout bounds each Datadog call including retries (default 5 s).
 	DatadogTimeout time.Duration
+	// BeforeState and AfterTask are passed to the executor: fault tests stop
+	// executions at chosen states and watch every task attempt.
+	BeforeState func(exec *statemachine.Execution, stateName string) error
+	AfterTask   func(exec *statemachine.Execution, attempt statemachine.TaskAttempt)
 }
 
 // Env is a running local deployment.
@@ -70,8 +74,8 @@ type Env struct {
 	TopicARN         string
 
 	// Secrets and Topic are SDK clients acting as the security account.
-	Secrets *secretsmanager.Client
-	Topic   *sns.Client
+	Secrets   *secretsmanager.Client
+	Topic     *sns.Client
 	AWSConfig aws.Config
 
 	// Admin is the seeded admin credential (local, fake keys).
@@ -153,7 +157,10 @@ func (env *Env) wire(ctx context.Context, opts Options) error {
 	}
 	env.TopicARN = aws.ToString(topic.TopicArn)
 
-	env.Engine = statemachine.NewEngine(statemachine.EngineOptions{Region: Region, AccountID: AccountID, Clock: opts.Clock})
+	env.Engine = statemachine.NewEngine(statemachine.EngineOptions{
+		Region: Region, AccountID: AccountID, Clock: opts.Clock,
+		BeforeState: opts.BeforeState, AfterTask: opts.AfterTask,
+	})
 	logger := slog.New(slog.NewJSONHandler(opts.LogOutput, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := rotation.Config{
 		SecretPrefix:  SecretPrefix,
@@ -225,9 +232,9 @@ func FunctionARN(name string) string {
 // at url as the principal accessKeyID, with no retry delays to speak of.
 func ClientConfig(url, accessKeyID string) aws.Config {
 	return aws.Config{
-		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, "local-secret-access-key", ""),
-		BaseEndpoint: aws.String(url),
+		Region:           Region,
+		Credentials:      credentials.NewStaticCredentialsProvider(accessKeyID, "local-secret-access-key", ""),
+		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 3,
 	}
 }

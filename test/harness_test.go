@@ -1,0 +1,134 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/shared/rotation"
+	"github.com/ddrotate/ddrotate/statemachine"
+)
+
+// syncBuffer is a bytes.Buffer safe for the steps' concurrent logging.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// world is one local deployment with the standard teams.
+type world struct {
+	*localenv.Env
+	logs *syncBuffer
+}
+
+// standardTeams are set up in every world beside the admin target.
+var standardTeams = []localenv.TargetSpec{
+	{Name: "payments", Kind: rotation.KindAPIKey},
+	{Name: "analytics", Kind: rotation.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
+	{Name: "checkout", Kind: rotation.KindAPIKey, Grace: time.Minute},
+}
+
+type worldOption func(*localenv.Options)
+
+func newWorld(t testing.TB, opts ...worldOption) *world {
+	t.Helper()
+	logs := &syncBuffer{}
+	o := localenv.Options{LogOutput: logs, DatadogTimeout: 2 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	env, err := localenv.Start(context.Background(), o)
+	if err != nil {
+		t.Fatalf("start local deployment: %v", err)
+	}
+	t.Cleanup(env.Close)
+	for _, spec := range standardTeams {
+		if _, err := env.AddTarget(context.Background(), spec); err != nil {
+			t.Fatalf("add target %s: %v", spec.Name, err)
+		}
+	}
+	return &world{Env: env, logs: logs}
+}
+
+// snapshot is what invariant 5 compares: each target's AWSCURRENT version.
+type snapshot map[string]string
+
+func (w *world) snapshot() snapshot {
+	s := snapshot{}
+	for _, name := range w.TargetNames() {
+		s[name] = w.CurrentVersion(name)
+	}
+	return s
+}
+
+// checkAll checks the five invariants: 1-3 on the emulators' state, 4 by
+// scanning everything emitted, and 5 for every target whose execution
+// failed before Store (its AWSCURRENT must be the one in before).
+func (w *world) checkAll(t testing.TB, before snapshot, unchanged ...string) {
+	t.Helper()
+	for _, v := range w.CheckInvariants(context.Background()) {
+		t.Errorf("%s", v)
+	}
+	texts := w.EmittedTexts()
+	texts["step logs"] = w.logs.String()
+	for _, leak := range localenv.Leaks(w.KeyValues(), texts) {
+		t.Errorf("invariant 4: %s", leak)
+	}
+	for _, target := range unchanged {
+		if got := w.CurrentVersion(target); got != before[target] {
+			t.Errorf("invariant 5: target %s: AWSCURRENT moved from %s to %s in a failed execution", target, before[target], got)
+		}
+	}
+}
+
+func (w *world) rotate(t testing.TB, target string, mode rotation.Mode) *statemachine.Execution {
+	t.Helper()
+	x, err := w.Rotate(context.Background(), target, mode)
+	if err != nil {
+		t.Fatalf("rotate %s (%s): %v", target, mode, err)
+	}
+	return x
+}
+
+func wantStatus(t testing.TB, x *statemachine.Execution, want statemachine.Status) {
+	t.Helper()
+	if got := x.Status(); got != want {
+		t.Fatalf("execution %s: status %s, want %s (error %q, cause %q)", x.Name(), got, want, x.Error(), x.Cause())
+	}
+}
+
+// events lists the SNS events a target's team received, in order.
+func (w *world) events(target string) []string {
+	var got []string
+	for _, m := range w.AWS.Inbox(w.Targets[target].SubscriptionARN) {
+		got = append(got, m.Attributes["event"])
+	}
+	return got
+}
+
+// statesVisited lists the states an execution entered, in order.
+func statesVisited(x *statemachine.Execution) string {
+	var names []string
+	for _, ev := range x.History() {
+		if strings.HasSuffix(ev.Type, "StateEntered") {
+			names = append(names, ev.State)
+		}
+	}
+	return strings.Join(names, ">")
+}
