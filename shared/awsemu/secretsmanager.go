@@ -1,0 +1,163 @@
+package awsemu
+
+import (
+	"strings"
+	"time"
+)
+
+// secretsManagerActions are the Secrets Manager operations the emulator
+// implements; any other X-Amz-Target is an UnknownOperationException.
+var secretsManagerActions = map[string]bool{
+	"CreateSecret": true, "DescribeSecret": true, "GetSecretValue": true, "PutSecretValue": true,
+	"UpdateSecretVersionStage": true, "ListSecretVersionIds": true, "ListSecrets": true,
+	"DeleteSecret": true, "TagResource": true,
+}
+
+// Model constraints of the Secrets Manager API reference.
+const (
+	maxSecretNameLength   = 512
+	minClientTokenLength  = 32
+	maxClientTokenLength  = 64
+	maxSecretValueLength  = 65536
+	maxStageLength        = 256
+	maxStagesPerVersion   = 20
+	defaultRecoveryWindow = 30
+)
+
+// dispatchSecretsManager runs one Secrets Manager action. The whole action
+// runs under s.mu, so concurrent requests on one secret are serialised and a
+// request that fails validation changes nothing.
+func (s *Server) dispatchSecretsManager(req *request) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out any
+	var err *apiError
+	switch req.action {
+	case "CreateSecret":
+		out, err = s.createSecret(req)
+	case "DescribeSecret":
+		out, err = s.describeSecret(req)
+	case "GetSecretValue":
+		out, err = s.getSecretValue(req)
+	case "PutSecretValue":
+		out, err = s.putSecretValue(req)
+	case "UpdateSecretVersionStage":
+		out, err = s.updateSecretVersionStage(req)
+	case "ListSecretVersionIds":
+		out, err = s.listSecretVersionIDs(req)
+	case "ListSecrets":
+		out, err = s.listSecrets(req)
+	case "DeleteSecret":
+		out, err = s.deleteSecret(req)
+	case "TagResource":
+		out, err = s.tagResource(req)
+	}
+	if err != nil {
+		return jsonErrorResponse(err)
+	}
+	return jsonResponse(out)
+}
+
+// findSecret resolves a SecretId (name, ARN or partial ARN). Callers hold s.mu.
+func (s *Server) findSecret(id string) *secret {
+	if arn, ok := s.secretARNs[id]; ok {
+		return s.secrets[arn]
+	}
+	if sec, ok := s.secrets[id]; ok {
+		return sec
+	}
+	for _, sec := range s.secrets {
+		if sec.matchesID(id) {
+			return sec
+		}
+	}
+	return nil
+}
+
+// secretForCaller resolves id and checks that the caller may act on it. A
+// caller restricted to some secrets is told AccessDenied for any other
+// SecretId, existing or not, so that it cannot probe for names.
+func (s *Server) secretForCaller(req *request, id string) (*secret, *apiError) {
+	if id == "" {
+		return nil, missingParameter("secretId")
+	}
+	sec := s.findSecret(id)
+	if req.caller.kind != adminPrincipal && (sec == nil || !req.caller.mayReadSecret(sec.arn, sec.name)) {
+		return nil, accessDenied(req, req.caller, id)
+	}
+	if sec == nil {
+		return nil, smNotFound("Secrets Manager can't find the specified secret.")
+	}
+	return sec, nil
+}
+
+// liveSecretForCaller is secretForCaller for actions that AWS refuses on a
+// secret scheduled for deletion.
+func (s *Server) liveSecretForCaller(req *request, id string) (*secret, *apiError) {
+	sec, err := s.secretForCaller(req, id)
+	if err != nil {
+		return nil, err
+	}
+	if sec.scheduledForDeletion() {
+		return nil, smInvalidRequest("You can't perform this operation on the secret because it was marked for deletion.")
+	}
+	return sec, nil
+}
+
+// validateSecretValue checks the value members shared by CreateSecret and
+// PutSecretValue.
+func validateSecretValue(secretString *string, secretBinary []byte) *apiError {
+	if secretString != nil && secretBinary != nil {
+		return smInvalidParameter("You can't specify both a binary secret value and a string secret value in the same secret.")
+	}
+	if secretString != nil && (len(*secretString) < 1 || len(*secretString) > maxSecretValueLength) {
+		return lengthOutOfRange("secretString", 1, maxSecretValueLength)
+	}
+	if secretBinary != nil && (len(secretBinary) < 1 || len(secretBinary) > maxSecretValueLength) {
+		return lengthOutOfRange("secretBinary", 1, maxSecretValueLength)
+	}
+	return nil
+}
+
+// validateClientToken checks the ClientRequestToken length bounds.
+func validateClientToken(token string) *apiError {
+	if token != "" && (len(token) < minClientTokenLength || len(token) > maxClientTokenLength) {
+		return lengthOutOfRange("clientRequestToken", minClientTokenLength, maxClientTokenLength)
+	}
+	return nil
+}
+
+func validateStages(stages []string) *apiError {
+	if len(stages) > maxStagesPerVersion {
+		return lengthOutOfRange("versionStages", 1, maxStagesPerVersion)
+	}
+	for _, stage := range stages {
+		if len(stage) < 1 || len(stage) > maxStageLength {
+			return lengthOutOfRange("versionStages.member", 1, maxStageLength)
+		}
+	}
+	return nil
+}
+
+// validSecretName reports whether name fits the API's constraints: 1 to 512
+// ASCII letters, digits and /_+=.@- characters.
+func validSecretName(name string) bool {
+	if len(name) < 1 || len(name) > maxSecretNameLength {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/_+=.@-", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) newSecretARN(name string) string {
+	return "arn:aws:secretsmanager:" + s.opts.Region + ":" + s.opts.AccountID + ":secret:" + name +
+		arnSuffixSeparator + randomString(alnum, arnSuffixLength)
+}
+
+// dayOf truncates t to its UTC day: Secrets Manager records last-accessed
+// dates with day precision.
+func dayOf(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }

@@ -1,0 +1,214 @@
+package awsemu
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Paging bounds of the list operations.
+const (
+	maxListResults     = 100
+	defaultListResults = 100
+)
+
+// page returns the slice of n items that starts at the offset encoded in
+// nextToken, and the token of the following page ("" when none is left).
+func page(n int, maxResults int, nextToken string) (start, end int, next string, err *apiError) {
+	if maxResults == 0 {
+		maxResults = defaultListResults
+	}
+	if maxResults < 1 || maxResults > maxListResults {
+		return 0, 0, "", newAPIError(http.StatusBadRequest, codeValidation,
+			"1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value between 1 and %d", maxListResults)
+	}
+	if nextToken != "" {
+		offset, convErr := strconv.Atoi(nextToken)
+		if convErr != nil || offset < 0 || offset > n {
+			return 0, 0, "", smInvalidParameter("The NextToken value is invalid.")
+		}
+		start = offset
+	}
+	end = min(start+maxResults, n)
+	if end < n {
+		next = strconv.Itoa(end)
+	}
+	return start, end, next, nil
+}
+
+type listSecretVersionIDsInput struct {
+	SecretID          string `json:"SecretId"`
+	MaxResults        int    `json:"MaxResults"`
+	NextToken         string `json:"NextToken"`
+	IncludeDeprecated bool   `json:"IncludeDeprecated"`
+}
+
+type secretVersionsListEntry struct {
+	VersionID        string     `json:"VersionId"`
+	VersionStages    []string   `json:"VersionStages,omitempty"`
+	CreatedDate      *epochTime `json:"CreatedDate,omitempty"`
+	LastAccessedDate *epochTime `json:"LastAccessedDate,omitempty"`
+}
+
+type listSecretVersionIDsOutput struct {
+	ARN       string                    `json:"ARN"`
+	Name      string                    `json:"Name"`
+	Versions  []secretVersionsListEntry `json:"Versions"`
+	NextToken string                    `json:"NextToken,omitempty"`
+}
+
+// listSecretVersionIDs lists versions oldest first; deprecated (unlabelled)
+// versions only when IncludeDeprecated is set.
+func (s *Server) listSecretVersionIDs(req *request) (any, *apiError) {
+	var in listSecretVersionIDsInput
+	if err := decodeJSONInput(req.body, &in); err != nil {
+		return nil, err
+	}
+	sec, err := s.secretForCaller(req, in.SecretID)
+	if err != nil {
+		return nil, err
+	}
+	var entries []secretVersionsListEntry
+	for _, id := range sec.order {
+		v := sec.versions[id]
+		if len(v.stages) == 0 && !in.IncludeDeprecated {
+			continue
+		}
+		entries = append(entries, secretVersionsListEntry{
+			VersionID:        v.id,
+			VersionStages:    slices.Clone(v.stages),
+			CreatedDate:      epochPtr(v.created),
+			LastAccessedDate: epochPtr(v.lastAccessed),
+		})
+	}
+	start, end, next, err := page(len(entries), in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	return listSecretVersionIDsOutput{ARN: sec.arn, Name: sec.name, Versions: entries[start:end], NextToken: next}, nil
+}
+
+type listSecretsFilter struct {
+	Key    string   `json:"Key"`
+	Values []string `json:"Values"`
+}
+
+type listSecretsInput struct {
+	MaxResults             int                 `json:"MaxResults"`
+	NextToken              string              `json:"NextToken"`
+	Filters                []listSecretsFilter `json:"Filters"`
+	SortOrder              string              `json:"SortOrder"`
+	IncludePlannedDeletion bool                `json:"IncludePlannedDeletion"`
+}
+
+type secretListEntry struct {
+	ARN                    string              `json:"ARN"`
+	Name                   string              `json:"Name"`
+	Description            string              `json:"Description,omitempty"`
+	KmsKeyID               string              `json:"KmsKeyId,omitempty"`
+	CreatedDate            *epochTime          `json:"CreatedDate,omitempty"`
+	LastChangedDate        *epochTime          `json:"LastChangedDate,omitempty"`
+	LastAccessedDate       *epochTime          `json:"LastAccessedDate,omitempty"`
+	DeletedDate            *epochTime          `json:"DeletedDate,omitempty"`
+	Tags                   []secretTag         `json:"Tags,omitempty"`
+	SecretVersionsToStages map[string][]string `json:"SecretVersionsToStages,omitempty"`
+}
+
+type listSecretsOutput struct {
+	SecretList []secretListEntry `json:"SecretList"`
+	NextToken  string            `json:"NextToken,omitempty"`
+}
+
+// listSecrets lists the secrets that pass every filter, newest first unless
+// SortOrder is "asc". Secrets scheduled for deletion are listed only with
+// IncludePlannedDeletion.
+func (s *Server) listSecrets(req *request) (any, *apiError) {
+	var in listSecretsInput
+	if err := decodeJSONInput(req.body, &in); err != nil {
+		return nil, err
+	}
+	for _, f := range in.Filters {
+		if !slices.Contains([]string{"name", "description", "tag-key", "tag-value", "all", "primary-region", "owning-service"}, f.Key) {
+			return nil, smInvalidParameter("Invalid filter key: %s", f.Key)
+		}
+	}
+	if in.SortOrder != "" && in.SortOrder != "asc" && in.SortOrder != "desc" {
+		return nil, smInvalidParameter("SortOrder must be asc or desc.")
+	}
+	var matched []*secret
+	for _, sec := range s.secrets {
+		if sec.scheduledForDeletion() && !in.IncludePlannedDeletion {
+			continue
+		}
+		if matchesAllFilters(sec, in.Filters) {
+			matched = append(matched, sec)
+		}
+	}
+	slices.SortFunc(matched, func(a, b *secret) int {
+		c := cmp.Or(a.created.Compare(b.created), strings.Compare(a.name, b.name))
+		if in.SortOrder == "asc" {
+			return c
+		}
+		return -c
+	})
+	start, end, next, err := page(len(matched), in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	out := listSecretsOutput{SecretList: []secretListEntry{}, NextToken: next}
+	for _, sec := range matched[start:end] {
+		out.SecretList = append(out.SecretList, secretListEntry{
+			ARN:                    sec.arn,
+			Name:                   sec.name,
+			Description:            sec.description,
+			KmsKeyID:               sec.kmsKeyID,
+			CreatedDate:            epochPtr(sec.created),
+			LastChangedDate:        epochPtr(sec.lastChanged),
+			LastAccessedDate:       epochPtr(sec.lastAccessed),
+			DeletedDate:            epochPtr(sec.deletedDate),
+			Tags:                   slices.Clone(sec.tags),
+			SecretVersionsToStages: sec.labelledVersions(),
+		})
+	}
+	return out, nil
+}
+
+// matchesAllFilters applies ListSecrets filters: every filter must match,
+// and within one filter any value. Values are prefixes; a leading "!"
+// negates one.
+func matchesAllFilters(sec *secret, filters []listSecretsFilter) bool {
+	for _, f := range filters {
+		if !slices.ContainsFunc(f.Values, func(value string) bool { return matchesFilter(sec, f.Key, value) }) {
+			return false
+		}
+	}
+	return true
+}
+
+func matchesFilter(sec *secret, key, value string) bool {
+	prefix, negated := strings.CutPrefix(value, "!")
+	var fields []string
+	switch key {
+	case "name":
+		fields = []string{sec.name}
+	case "description":
+		fields = []string{sec.description}
+	case "tag-key":
+		for _, t := range sec.tags {
+			fields = append(fields, t.Key)
+		}
+	case "tag-value":
+		for _, t := range sec.tags {
+			fields = append(fields, t.Value)
+		}
+	case "all":
+		fields = []string{sec.name, sec.description}
+		for _, t := range sec.tags {
+			fields = append(fields, t.Key, t.Value)
+		}
+	}
+	found := slices.ContainsFunc(fields, func(f string) bool { return strings.HasPrefix(f, prefix) })
+	return found != negated
+}
