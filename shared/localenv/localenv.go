@@ -41,8 +41,8 @@ const (
 
 // Options configure an Env.
 type Options struct {
-	// Clock drives Wait states and retry backoff (default: a fake clock, so
-	// a 24 h grace period passes at once).
+	// Clock drives Wait states and retry backoff (default: a VirtualClock,
+	// so a 24 h grace period passes at once).
 	Clock statemachine.Clock
 	// LogOutput receives the steps' JSON logs (default: discarded).
 	LogOutput io.Writer
@@ -202,7 +202,7 @@ func (env *Env) wire(ctx context.Context, opts Options) error {
 
 func withDefaults(opts Options) Options {
 	if opts.Clock == nil {
-		opts.Clock = statemachine.NewFakeClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+		opts.Clock = NewVirtualClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
 	}
 	if opts.LogOutput == nil {
 		opts.LogOutput = io.Discard
