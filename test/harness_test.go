@@ -35,6 +35,29 @@ func (b *syncBuffer) String() string {
 type world struct {
 	*localenv.Env
 	logs *syncBuffer
+
+	hookMu sync.Mutex
+	// before runs once when an execution first enters the named state: fault
+	// tests arm a fault at the step they aim at, or stop the execution there.
+	before map[string]func(x *statemachine.Execution) error
+}
+
+// at arranges for f to run once, the next time any execution enters state.
+func (w *world) at(state string, f func(x *statemachine.Execution) error) {
+	w.hookMu.Lock()
+	defer w.hookMu.Unlock()
+	w.before[state] = f
+}
+
+func (w *world) beforeState(x *statemachine.Execution, state string) error {
+	w.hookMu.Lock()
+	f := w.before[state]
+	delete(w.before, state)
+	w.hookMu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f(x)
 }
 
 // standardTeams are set up in every world beside the admin target.
@@ -49,7 +72,8 @@ type worldOption func(*localenv.Options)
 func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
 	logs := &syncBuffer{}
-	o := localenv.Options{LogOutput: logs, DatadogTimeout: 2 * time.Second}
+	w := &world{logs: logs, before: map[string]func(*statemachine.Execution) error{}}
+	o := localenv.Options{LogOutput: logs, DatadogTimeout: 2 * time.Second, BeforeState: w.beforeState}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -63,7 +87,8 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 			t.Fatalf("add target %s: %v", spec.Name, err)
 		}
 	}
-	return &world{Env: env, logs: logs}
+	w.Env = env
+	return w
 }
 
 // snapshot is what invariant 5 compares: each target's AWSCURRENT version.

@@ -167,7 +167,10 @@ func TestCatchPaths(t *testing.T) {
 		{
 			name: "store is denied",
 			arm: func(w *world) {
-				w.AWS.AddFault(awsemu.Fault{Service: "secretsmanager", Action: "UpdateSecretVersionStage", SecretID: localenv.SecretPrefix + "payments", Status: 400, ErrorCode: "AccessDeniedException", Times: 1})
+				w.at("Store", func(*statemachine.Execution) error {
+					w.AWS.AddFault(awsemu.Fault{Service: "secretsmanager", Action: "UpdateSecretVersionStage", SecretID: localenv.SecretPrefix + "payments", Status: 400, ErrorCode: "AccessDeniedException", Times: 1})
+					return nil
+				})
 			},
 			wantError: "AWSError",
 			wantPath:  "Create>Verify>Store>Rollback>NotifyFailed>RotationFailed",
@@ -231,12 +234,23 @@ func TestRetryPaths(t *testing.T) {
 		"create's answer lost": func(w *world) {
 			w.Datadog.AddFault(ddemu.Fault{Op: ddemu.CreateAPIKey, Status: 502, AfterEffect: true, Times: 1})
 		},
-		"new key not valid yet (twice)": func(w *world) { w.Datadog.AddFault(ddemu.Fault{Op: ddemu.ValidateKeys, Status: 403, Times: 2}) },
+		"new key not valid yet (twice)": func(w *world) {
+			w.at("Verify", func(*statemachine.Execution) error {
+				w.Datadog.AddFault(ddemu.Fault{Op: ddemu.ValidateKeys, Status: 403, Times: 2})
+				return nil
+			})
+		},
 		"Secrets Manager throttles a write": func(w *world) {
 			w.AWS.AddFault(awsemu.Fault{Action: "PutSecretValue", Status: 400, ErrorCode: "ThrottlingException", Times: 4})
 		},
+		"lock's answer lost": func(w *world) {
+			w.AWS.AddFault(awsemu.Fault{Action: "UpdateSecretVersionStage", Status: 500, ErrorCode: "InternalServiceError", AfterEffect: true, Times: 1})
+		},
 		"store's answer lost": func(w *world) {
-			w.AWS.AddFault(awsemu.Fault{Action: "UpdateSecretVersionStage", Status: 500, ErrorCode: "InternalServiceError", AfterEffect: true, Times: 4})
+			w.at("Store", func(*statemachine.Execution) error {
+				w.AWS.AddFault(awsemu.Fault{Action: "UpdateSecretVersionStage", Status: 500, ErrorCode: "InternalServiceError", AfterEffect: true, Times: 1})
+				return nil
+			})
 		},
 	}
 	for name, arm := range cases {
@@ -288,23 +302,14 @@ func TestConcurrentExecutionsOfOneTarget(t *testing.T) {
 // An execution stopped while holding the lock leaves AWSPENDING behind; the
 // next execution recovers it, deleting the dead one's keys.
 func TestStaleLockIsRecovered(t *testing.T) {
-	var stopAt string
-	w := newWorld(t, func(o *localenv.Options) {
-		o.BeforeState = func(x *statemachine.Execution, state string) error {
-			if state == stopAt {
-				return errors.New("stopped by operator")
-			}
-			return nil
-		}
-	})
+	w := newWorld(t)
 	before := w.snapshot()
-	stopAt = "Verify"
+	w.at("Verify", func(*statemachine.Execution) error { return errors.New("stopped by operator") })
 	dead := w.rotate(t, "analytics", rotation.ModeScheduled)
 	wantStatus(t, dead, statemachine.StatusAborted)
 	if len(w.CheckInvariants(context.Background())) == 0 {
 		t.Fatal("a stopped execution should leave its lock and keys behind (the scenario is not testing anything)")
 	}
-	stopAt = ""
 	next := w.rotate(t, "analytics", rotation.ModeScheduled)
 	wantStatus(t, next, statemachine.StatusSucceeded)
 	w.checkAll(t, before)

@@ -40,6 +40,9 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
+	// The admin target's application keys belong to the service account
+	// its own secret names, which no tag carries.
+	st.target.ServiceAccountID = rec.ServiceAccountID
 	log := s.log().With("step", "create", "target", rec.Target, "mode", rec.Mode, "execution", rec.ExecutionID)
 
 	if holder := st.versionOf[stagePending]; holder == rec.PendingVersionID {
@@ -74,7 +77,7 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 	}
 	secretString, err := cur.withKeys(fresh, credential.Metadata{KeyName: rec.KeyName, RotatedAt: s.now(), ExecutionID: rec.ExecutionID})
 	if err != nil {
-		return Record{}, errors.Join(&SecretError{SecretID: st.arn, Stage: stagePending, Err: err}, deleteKeys(ctx, dd, st.target, fresh))
+		return Record{}, s.withCleanup(ctx, &SecretError{SecretID: st.arn, Stage: stagePending, Err: err}, dd, st.target, fresh)
 	}
 	_, err = s.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
 		SecretId:           aws.String(st.arn),
@@ -142,6 +145,7 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 		KeyName:           KeyName(target.Name, executionID),
 		PendingVersionID:  VersionToken(target.Name, executionID),
 		PreviousVersionID: currentVersion,
+		GraceVersionID:    st.versionOf[stagePrevious],
 		ServiceAccountID:  target.ServiceAccountID,
 		Old:               cur.keys().ids(),
 	}
@@ -212,7 +216,7 @@ func (s *Steps) createKeys(ctx context.Context, dd KeysAPI, target Target, rec R
 	old := cur.keys()
 	scopes, err := inheritedScopes(ctx, dd, target, old)
 	if err != nil {
-		return keySet{}, errors.Join(err, deleteKeys(ctx, dd, target, fresh))
+		return keySet{}, s.withCleanup(ctx, err, dd, target, fresh)
 	}
 	if retry {
 		found, err := findAppKeys(ctx, dd, target.Name, target.ServiceAccountID, rec.KeyName)
@@ -271,20 +275,54 @@ func (s *Steps) takeLock(ctx context.Context, dd KeysAPI, st secretState, rec Re
 		MoveToVersionId: aws.String(rec.PendingVersionID),
 	})
 	if err == nil {
-		return nil
+		now, err := s.describeTarget(ctx, st.target.Name)
+		if err != nil {
+			return err
+		}
+		return s.checkCurrentUnmoved(ctx, dd, now, rec, fresh)
 	}
 	if awsErrorCode(err) != "InvalidParameterException" {
 		return awsErr("take AWSPENDING", err)
 	}
+	now, descErr := s.describeTarget(ctx, st.target.Name)
+	if descErr != nil {
+		return descErr
+	}
+	if now.versionOf[stagePending] == rec.PendingVersionID {
+		// Our earlier request took it and its answer was lost.
+		return s.checkCurrentUnmoved(ctx, dd, now, rec, fresh)
+	}
 	holder := "another execution"
-	if now, descErr := s.describeTarget(ctx, st.target.Name); descErr == nil {
-		if v := now.versionOf[stagePending]; v != "" {
-			if raw, found, _ := s.getVersion(ctx, st.arn, v); found && holderOf(raw) != "" {
-				holder = holderOf(raw)
-			}
+	if v := now.versionOf[stagePending]; v != "" {
+		if raw, found, _ := s.getVersion(ctx, st.arn, v); found && holderOf(raw) != "" {
+			holder = holderOf(raw)
 		}
 	}
-	return errors.Join(&RotationInProgressError{Target: rec.Target, HolderExecution: holder}, deleteKeys(ctx, dd, st.target, fresh))
+	return s.withCleanup(ctx, &RotationInProgressError{Target: rec.Target, HolderExecution: holder}, dd, st.target, fresh)
+}
+
+// checkCurrentUnmoved makes sure, once this execution holds AWSPENDING,
+// that AWSCURRENT is still the version it read: if another rotation of the
+// target completed while this one prepared, this one gives way (releasing
+// its lock and deleting its keys) instead of failing later at Store.
+func (s *Steps) checkCurrentUnmoved(ctx context.Context, dd KeysAPI, st secretState, rec Record, fresh keySet) error {
+	if st.versionOf[stageCurrent] == rec.PreviousVersionID {
+		return nil
+	}
+	if err := s.releasePending(ctx, st, rec.PendingVersionID); err != nil {
+		return err
+	}
+	return s.withCleanup(ctx, &RotationInProgressError{Target: rec.Target, HolderExecution: "a rotation that completed while this one prepared"}, dd, st.target, fresh)
+}
+
+// withCleanup deletes the keys this attempt made (fresh) and returns err
+// unchanged: err's type is what the state machine matches on. Keys that
+// cannot be deleted now are found again by name by Rollback.
+func (s *Steps) withCleanup(ctx context.Context, err error, dd KeysAPI, target Target, fresh keySet) error {
+	if cleanupErr := deleteKeys(ctx, dd, target, fresh); cleanupErr != nil {
+		s.log().Warn("could not delete this attempt's keys yet; rollback will", "target", target.Name, "error", cleanupErr)
+	}
+	return err
 }
 
 // resumeStaged completes a Record from the version an earlier attempt of

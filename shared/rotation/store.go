@@ -35,7 +35,7 @@ func (s *Steps) Store(ctx context.Context, req StepRequest) (struct{}, error) {
 			MoveToVersionId:     aws.String(rec.PendingVersionID),
 			RemoveFromVersionId: aws.String(current),
 		})
-		if err != nil {
+		if err != nil && !s.movedAnyway(ctx, err, rec) {
 			return struct{}{}, awsErr("move AWSCURRENT to the new version", err)
 		}
 		st.versionOf[stageCurrent] = rec.PendingVersionID
@@ -46,4 +46,15 @@ func (s *Steps) Store(ctx context.Context, req StepRequest) (struct{}, error) {
 	s.log().Info("new credential is current", "step", "store", "target", rec.Target, "execution", rec.ExecutionID,
 		"version", rec.PendingVersionID, "new_api_key_id", rec.New.APIKeyID, "new_api_key_last4", rec.New.APIKeyLast4)
 	return struct{}{}, nil
+}
+
+// movedAnyway reports whether a failed move of AWSCURRENT did happen: the
+// SDK retries a request whose answer was lost, and the retry is refused
+// because the label already moved.
+func (s *Steps) movedAnyway(ctx context.Context, err error, rec Record) bool {
+	if awsErrorCode(err) != "InvalidParameterException" {
+		return false
+	}
+	now, descErr := s.describeTarget(ctx, rec.Target)
+	return descErr == nil && now.versionOf[stageCurrent] == rec.PendingVersionID
 }
