@@ -50,7 +50,7 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 			}
 		}
 	} else {
-		more, err := s.compromisedKeys(ctx, dd, st, owner)
+		more, err := s.compromisedKeys(ctx, dd, st, owner, rec.GraceVersionID)
 		if err != nil {
 			return res, err
 		}
@@ -81,8 +81,10 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 
 // compromisedKeys lists, for a compromise rotation, every key of the target
 // besides the recorded old ones: managed keys by name, and the keys that the
-// secret's other labelled versions (AWSPREVIOUS, a stale AWSPENDING) name.
-func (s *Steps) compromisedKeys(ctx context.Context, dd KeysAPI, st secretState, owner string) ([]KeyRef, error) {
+// secret's other labelled versions (AWSPREVIOUS, a stale AWSPENDING) name,
+// and the version that was AWSPREVIOUS when the rotation began (graceVersion),
+// whose keys may still be in an earlier rotation's grace period.
+func (s *Steps) compromisedKeys(ctx context.Context, dd KeysAPI, st secretState, owner, graceVersion string) ([]KeyRef, error) {
 	var keys []KeyRef
 	apiKeys, err := dd.ListAPIKeys(ctx, managedKeyFilter(st.target.Name))
 	if err != nil {
@@ -105,6 +107,9 @@ func (s *Steps) compromisedKeys(ctx context.Context, dd KeysAPI, st secretState,
 		}
 	}
 	versions := map[string]bool{}
+	if graceVersion != "" {
+		versions[graceVersion] = true
+	}
 	for label, v := range st.versionOf {
 		if label != stageCurrent {
 			versions[v] = true

@@ -164,14 +164,14 @@ func datadogErr(op string, err error) error {
 
 // transientAWSCodes are the AWS error codes worth a retry.
 var transientAWSCodes = map[string]bool{
-	"InternalServiceError":    true,
-	"InternalFailure":         true,
-	"ServiceUnavailable":      true,
-	"ThrottlingException":     true,
-	"Throttling":              true,
+	"InternalServiceError":     true,
+	"InternalFailure":          true,
+	"ServiceUnavailable":       true,
+	"ThrottlingException":      true,
+	"Throttling":               true,
 	"TooManyRequestsException": true,
-	"RequestTimeout":          true,
-	"RequestLimitExceeded":    true,
+	"RequestTimeout":           true,
+	"RequestLimitExceeded":     true,
 }
 
 // awsErr classifies an AWS SDK error for the state machine.

@@ -19,10 +19,15 @@ type Record struct {
 	// PreviousVersionID is the version that was AWSCURRENT when the rotation
 	// began, and so becomes AWSPREVIOUS at Store.
 	PreviousVersionID string `json:"previousVersionId"`
-	ServiceAccountID  string `json:"serviceAccountId,omitempty"`
-	New               Keys   `json:"new"`
-	Old               Keys   `json:"old"`
-	GraceSeconds      int    `json:"graceSeconds"`
+	// GraceVersionID is the version that was AWSPREVIOUS when the rotation
+	// began: its keys may still be alive in an earlier rotation's grace
+	// period. Store takes its label away, so a compromise rotation's
+	// DeleteOld finds it here.
+	GraceVersionID   string `json:"graceVersionId,omitempty"`
+	ServiceAccountID string `json:"serviceAccountId,omitempty"`
+	New              Keys   `json:"new"`
+	Old              Keys   `json:"old"`
+	GraceSeconds     int    `json:"graceSeconds"`
 }
 
 // Keys identifies a credential's keys without their values.
@@ -86,12 +91,12 @@ type StepFailure struct {
 
 // NotifyRequest is the Notify step's payload.
 type NotifyRequest struct {
-	Event       Event           `json:"event"`
-	Stage       string          `json:"stage,omitempty"` // before-store or after-store, for rotation-failed
-	ExecutionID string          `json:"executionId"`
-	Rotation    *Record         `json:"rotation,omitempty"`
-	Input       json.RawMessage `json:"input,omitempty"`
-	Error       *StepFailure    `json:"error,omitempty"`
+	Event       Event            `json:"event"`
+	Stage       string           `json:"stage,omitempty"` // before-store or after-store, for rotation-failed
+	ExecutionID string           `json:"executionId"`
+	Rotation    *Record          `json:"rotation,omitempty"`
+	Input       json.RawMessage  `json:"input,omitempty"`
+	Error       *StepFailure     `json:"error,omitempty"`
 	Revoked     *DeleteOldResult `json:"revoked,omitempty"`
 }
 
