@@ -1,0 +1,607 @@
+package statemachine
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Definition is a parsed and validated state machine definition, ready to
+// run. It is immutable and safe to share between executions.
+type Definition struct {
+	timeout time.Duration // the definition's TimeoutSeconds; 0 for none
+	root    *machine
+}
+
+// machine is a set of states with its start: the definition itself, a Map's
+// item processor or a Parallel branch.
+type machine struct {
+	startAt string
+	states  map[string]*state
+}
+
+// state is one state of any type. The fields after the common ones are set
+// for the types that have them.
+type state struct {
+	name      string // key in States
+	qualified string // with its enclosing Map or Parallel states, for messages
+	typ       string
+	next      string // "" when the state ends its machine
+
+	inputPath, outputPath dataPath
+	resultPath            resultPath
+	parameters            *template
+	resultSelector        *template
+	retry                 []*retrier
+	catch                 []*catcher
+
+	result    any // Pass: Result
+	hasResult bool
+	task      *taskSpec
+	choice    *choiceSpec
+	wait      *waitSpec
+	fail      *failSpec
+	mapState  *mapSpec
+	branches  []*machine // Parallel
+}
+
+// dataPath is an InputPath or OutputPath: a path, or null for an empty
+// object. The zero value is "$", the whole value.
+type dataPath struct {
+	null bool
+	path *jsonPath
+}
+
+// resultPath says where a state's result goes in its raw input: at a
+// reference path, replacing the input (the zero value, "$"), or nowhere
+// (null: the input passes through).
+type resultPath struct {
+	discard bool
+	path    *jsonPath
+}
+
+type choiceSpec struct {
+	rules       []*choiceRule
+	defaultNext string
+}
+
+type waitSpec struct {
+	seconds       int64
+	secondsPath   *jsonPath
+	timestamp     time.Time
+	timestampPath *jsonPath
+}
+
+type failSpec struct {
+	errorName, cause string
+	errorPath        *expr
+	causePath        *expr
+}
+
+type mapSpec struct {
+	itemsPath      *jsonPath // nil: the effective input itself
+	itemSelector   *template
+	processor      *machine
+	maxConcurrency int // 0: unbounded
+}
+
+const (
+	maxStateNameLength = 80
+	defaultTaskTimeout = 60 * time.Second
+	maxTimeoutSeconds  = 99999999
+)
+
+// Load parses definition, replaces its ${Name} placeholders with
+// substitutions (as the CDK's DefinitionSubstitutions does), and validates
+// it. Anything the executor does not support is an error here rather than
+// something ignored at run time. Errors are *DefinitionError.
+func Load(definition []byte, substitutions map[string]string) (*Definition, error) {
+	tree, err := decodeJSON(definition)
+	if err != nil {
+		return nil, &DefinitionError{Problem: fmt.Sprintf("not JSON: %v", err)}
+	}
+	var unresolved []string
+	tree = substitute(tree, "", substitutions, &unresolved)
+	if len(unresolved) > 0 {
+		sort.Strings(unresolved)
+		return nil, &DefinitionError{Problem: "no substitution for " + strings.Join(unresolved, "; ")}
+	}
+	top, ok := tree.(map[string]any)
+	if !ok {
+		return nil, &DefinitionError{Problem: "the definition must be a JSON object"}
+	}
+	f := fields{m: top}
+	if err := f.only("Comment", "StartAt", "States", "Version", "TimeoutSeconds", "QueryLanguage"); err != nil {
+		return nil, err
+	}
+	if err := checkQueryLanguage(f); err != nil {
+		return nil, err
+	}
+	d := &Definition{}
+	if n, ok, err := f.integer("TimeoutSeconds", 1, maxTimeoutSeconds); err != nil {
+		return nil, err
+	} else if ok {
+		d.timeout = time.Duration(n) * time.Second
+	}
+	if d.root, err = parseMachine(f, ""); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+var placeholder = regexp.MustCompile(`\$\{[^}]*\}`)
+
+// substitute replaces ${Name} in every string of tree, recording each
+// placeholder it cannot resolve with where it is.
+func substitute(tree any, where string, substitutions map[string]string, unresolved *[]string) any {
+	switch v := tree.(type) {
+	case string:
+		return placeholder.ReplaceAllStringFunc(v, func(m string) string {
+			if s, ok := substitutions[m[2:len(m)-1]]; ok {
+				return s
+			}
+			*unresolved = append(*unresolved, fmt.Sprintf("%s at %s", m, where))
+			return m
+		})
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = substitute(e, strings.TrimPrefix(where+"."+k, "."), substitutions, unresolved)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = substitute(e, fmt.Sprintf("%s[%d]", where, i), substitutions, unresolved)
+		}
+		return out
+	}
+	return tree
+}
+
+func checkQueryLanguage(f fields) error {
+	if lang, err := f.str("QueryLanguage", false); err != nil {
+		return err
+	} else if lang != "" && lang != "JSONPath" {
+		return f.errorf("QueryLanguage", "only JSONPath is supported, not %q", lang)
+	}
+	return nil
+}
+
+// parseMachine reads StartAt and States of f; scope is the qualified name
+// of the enclosing Map or Parallel state, "" at the top.
+func parseMachine(f fields, scope string) (*machine, error) {
+	m := &machine{states: map[string]*state{}}
+	var err error
+	if m.startAt, err = f.str("StartAt", true); err != nil {
+		return nil, err
+	}
+	statesField, ok, err := f.object("States")
+	if err != nil {
+		return nil, err
+	}
+	if !ok || len(statesField.m) == 0 {
+		return nil, f.errorf("States", "is required and must hold at least one state")
+	}
+	for _, name := range sortedKeys(statesField.m) {
+		qualified := name
+		if scope != "" {
+			qualified = scope + "/" + name
+		}
+		body, ok := statesField.m[name].(map[string]any)
+		if !ok {
+			return nil, &DefinitionError{State: qualified, Problem: "a state must be a JSON object"}
+		}
+		if len(name) == 0 || len(name) > maxStateNameLength {
+			return nil, &DefinitionError{State: qualified, Problem: fmt.Sprintf("a state name must have 1 to %d characters", maxStateNameLength)}
+		}
+		st, err := parseState(fields{m: body, state: qualified}, name)
+		if err != nil {
+			return nil, err
+		}
+		m.states[name] = st
+	}
+	if _, ok := m.states[m.startAt]; !ok {
+		return nil, f.errorf("StartAt", "names no state: %q", m.startAt)
+	}
+	return m, m.checkTransitions()
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// checkTransitions verifies that every transition names a state of this
+// machine and that every state can be reached from StartAt: an
+// unreachable state is dead code that AWS also refuses.
+func (m *machine) checkTransitions() error {
+	for _, name := range sortedStateNames(m.states) {
+		st := m.states[name]
+		for field, target := range st.transitions() {
+			if _, ok := m.states[target]; !ok {
+				return &DefinitionError{State: st.qualified, Field: field, Problem: fmt.Sprintf("names no state of this machine: %q", target)}
+			}
+		}
+	}
+	reached := map[string]bool{}
+	queue := []string{m.startAt}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if reached[name] {
+			continue
+		}
+		reached[name] = true
+		for _, target := range m.states[name].transitions() {
+			queue = append(queue, target)
+		}
+	}
+	for _, name := range sortedStateNames(m.states) {
+		if !reached[name] {
+			return &DefinitionError{State: m.states[name].qualified, Problem: "cannot be reached from StartAt"}
+		}
+	}
+	return nil
+}
+
+func sortedStateNames(states map[string]*state) []string {
+	names := make([]string, 0, len(states))
+	for n := range states {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// transitions lists the states this one can move to, by the field that
+// names them.
+func (st *state) transitions() map[string]string {
+	out := map[string]string{}
+	if st.next != "" {
+		out["Next"] = st.next
+	}
+	for i, c := range st.catch {
+		out[fmt.Sprintf("Catch[%d].Next", i)] = c.next
+	}
+	if st.choice != nil {
+		for i, r := range st.choice.rules {
+			out[fmt.Sprintf("Choices[%d].Next", i)] = r.next
+		}
+		if st.choice.defaultNext != "" {
+			out["Default"] = st.choice.defaultNext
+		}
+	}
+	return out
+}
+
+// stateFields lists, per state type, the fields the executor supports
+// besides Type and Comment.
+var stateFields = map[string][]string{
+	"Pass":     {"Next", "End", "InputPath", "OutputPath", "Parameters", "ResultPath", "Result"},
+	"Task":     {"Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Resource", "TimeoutSeconds", "Retry", "Catch"},
+	"Choice":   {"InputPath", "OutputPath", "Choices", "Default"},
+	"Wait":     {"Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
+	"Succeed":  {"InputPath", "OutputPath"},
+	"Fail":     {"Error", "ErrorPath", "Cause", "CausePath"},
+	"Parallel": {"Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Branches", "Retry", "Catch"},
+	"Map":      {"Next", "End", "InputPath", "OutputPath", "ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency", "ResultPath", "ResultSelector", "Retry", "Catch"},
+}
+
+func parseState(f fields, name string) (*state, error) {
+	typ, err := f.str("Type", true)
+	if err != nil {
+		return nil, err
+	}
+	allowed, ok := stateFields[typ]
+	if !ok {
+		return nil, f.errorf("Type", "unknown or unsupported state type %q", typ)
+	}
+	if err := f.only(append([]string{"Type", "Comment", "QueryLanguage"}, allowed...)...); err != nil {
+		return nil, err
+	}
+	if err := checkQueryLanguage(f); err != nil {
+		return nil, err
+	}
+	st := &state{name: name, qualified: f.state, typ: typ}
+	if err := st.parseCommon(f, allowed); err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "Pass":
+		st.result, st.hasResult = f.m["Result"]
+	case "Task":
+		st.task, err = parseTask(f, st.parameters)
+	case "Choice":
+		st.choice, err = parseChoice(f)
+	case "Wait":
+		st.wait, err = parseWait(f)
+	case "Fail":
+		st.fail, err = parseFail(f)
+	case "Map":
+		st.mapState, err = parseMap(f, st)
+	case "Parallel":
+		st.branches, err = parseBranches(f)
+	}
+	return st, err
+}
+
+// parseCommon reads the fields several types share: the transition and the
+// input and output processing.
+func (st *state) parseCommon(f fields, allowed []string) error {
+	var err error
+	if slices.Contains(allowed, "End") {
+		if st.next, err = f.str("Next", false); err != nil {
+			return err
+		}
+		end, err := f.boolean("End")
+		if err != nil {
+			return err
+		}
+		switch {
+		case st.next != "" && f.has("End"):
+			return f.errorf("End", "a state has Next or End, not both")
+		case st.next == "" && !end:
+			return f.errorf("", "a %s state needs Next or \"End\": true", st.typ)
+		}
+	}
+	if st.inputPath, err = parseDataPath(f, "InputPath"); err != nil {
+		return err
+	}
+	if st.outputPath, err = parseDataPath(f, "OutputPath"); err != nil {
+		return err
+	}
+	if st.resultPath, err = parseResultPath(f); err != nil {
+		return err
+	}
+	for _, name := range []string{"Parameters", "ResultSelector"} {
+		v, ok := f.m[name]
+		if !ok {
+			continue
+		}
+		if _, isObject := v.(map[string]any); !isObject {
+			return f.errorf(name, "must be an object, not %s", jsonType(v))
+		}
+		t, err := compileTemplate(v, name)
+		if err != nil {
+			return f.errorf(name, "%v", err)
+		}
+		if name == "Parameters" {
+			st.parameters = t
+		} else {
+			st.resultSelector = t
+		}
+	}
+	if st.retry, err = parseRetry(f); err != nil {
+		return err
+	}
+	st.catch, err = parseCatch(f)
+	return err
+}
+
+func parseDataPath(f fields, name string) (dataPath, error) {
+	v, ok := f.m[name]
+	switch {
+	case !ok:
+		return dataPath{}, nil
+	case v == nil:
+		return dataPath{null: true}, nil
+	}
+	s, isString := v.(string)
+	if !isString {
+		return dataPath{}, f.errorf(name, "must be a path or null, not %s", jsonType(v))
+	}
+	p, err := parsePath(s)
+	if err != nil {
+		return dataPath{}, f.errorf(name, "%v", err)
+	}
+	return dataPath{path: p}, nil
+}
+
+func parseResultPath(f fields) (resultPath, error) {
+	v, ok := f.m["ResultPath"]
+	switch {
+	case !ok:
+		return resultPath{}, nil
+	case v == nil:
+		return resultPath{discard: true}, nil
+	}
+	s, isString := v.(string)
+	if !isString {
+		return resultPath{}, f.errorf("ResultPath", "must be a reference path or null, not %s", jsonType(v))
+	}
+	p, err := parseReferencePath(s)
+	if err != nil {
+		return resultPath{}, f.errorf("ResultPath", "%v", err)
+	}
+	return resultPath{path: p}, nil
+}
+
+func parseChoice(f fields) (*choiceSpec, error) {
+	entries, err := f.objects("Choices")
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, f.errorf("Choices", "is required and must not be empty")
+	}
+	c := &choiceSpec{}
+	for _, e := range entries {
+		r, err := parseChoiceRule(e, true)
+		if err != nil {
+			return nil, err
+		}
+		c.rules = append(c.rules, r)
+	}
+	c.defaultNext, err = f.str("Default", false)
+	return c, err
+}
+
+func parseWait(f fields) (*waitSpec, error) {
+	given := 0
+	for _, name := range []string{"Seconds", "SecondsPath", "Timestamp", "TimestampPath"} {
+		if f.has(name) {
+			given++
+		}
+	}
+	if given != 1 {
+		return nil, f.errorf("", "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp, TimestampPath")
+	}
+	w := &waitSpec{}
+	if n, ok, err := f.integer("Seconds", 0, maxTimeoutSeconds); err != nil || ok {
+		w.seconds = n
+		return w, err
+	}
+	if ts, err := f.str("Timestamp", false); err != nil {
+		return nil, err
+	} else if ts != "" {
+		t, ok := parseTimestamp(ts)
+		if !ok {
+			return nil, f.errorf("Timestamp", "must be an RFC 3339 timestamp, not %q", ts)
+		}
+		w.timestamp = t
+		return w, nil
+	}
+	name := "SecondsPath"
+	if f.has("TimestampPath") {
+		name = "TimestampPath"
+	}
+	s, err := f.str(name, true)
+	if err != nil {
+		return nil, err
+	}
+	p, err := parseReferencePath(s)
+	if err != nil {
+		return nil, f.errorf(name, "%v", err)
+	}
+	if name == "SecondsPath" {
+		w.secondsPath = p
+	} else {
+		w.timestampPath = p
+	}
+	return w, nil
+}
+
+func parseFail(f fields) (*failSpec, error) {
+	spec := &failSpec{}
+	for _, pair := range [][2]string{{"Error", "ErrorPath"}, {"Cause", "CausePath"}} {
+		plain, dynamic := pair[0], pair[1]
+		if f.has(plain) && f.has(dynamic) {
+			return nil, f.errorf(dynamic, "a Fail state has %s or %s, not both", plain, dynamic)
+		}
+		text, err := f.str(plain, false)
+		if err != nil {
+			return nil, err
+		}
+		pathText, err := f.str(dynamic, false)
+		if err != nil {
+			return nil, err
+		}
+		var e *expr
+		if pathText != "" {
+			if e, err = compileExpr(pathText); err != nil {
+				return nil, f.errorf(dynamic, "%v", err)
+			}
+		}
+		if plain == "Error" {
+			spec.errorName, spec.errorPath = text, e
+		} else {
+			spec.cause, spec.causePath = text, e
+		}
+	}
+	return spec, nil
+}
+
+func parseMap(f fields, st *state) (*mapSpec, error) {
+	spec := &mapSpec{}
+	if f.has("ItemSelector") && f.has("Parameters") {
+		return nil, f.errorf("Parameters", "a Map state has ItemSelector or its legacy name Parameters, not both")
+	}
+	// A Map's Parameters is the legacy name of ItemSelector: it shapes each
+	// item, not the state's input.
+	spec.itemSelector, st.parameters = st.parameters, nil
+	if v, ok := f.m["ItemSelector"]; ok {
+		if _, isObject := v.(map[string]any); !isObject {
+			return nil, f.errorf("ItemSelector", "must be an object, not %s", jsonType(v))
+		}
+		t, err := compileTemplate(v, "ItemSelector")
+		if err != nil {
+			return nil, f.errorf("ItemSelector", "%v", err)
+		}
+		spec.itemSelector = t
+	}
+	if itemsPath, err := f.str("ItemsPath", false); err != nil {
+		return nil, err
+	} else if itemsPath != "" {
+		if spec.itemsPath, err = parseReferencePath(itemsPath); err != nil {
+			return nil, f.errorf("ItemsPath", "%v", err)
+		}
+	}
+	if n, _, err := f.integer("MaxConcurrency", 0, maxTimeoutSeconds); err != nil {
+		return nil, err
+	} else {
+		spec.maxConcurrency = int(n)
+	}
+	name := "ItemProcessor"
+	if f.has("Iterator") {
+		if f.has("ItemProcessor") {
+			return nil, f.errorf("Iterator", "a Map state has ItemProcessor or its legacy name Iterator, not both")
+		}
+		name = "Iterator"
+	}
+	processor, ok, err := f.object(name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, f.errorf("ItemProcessor", "is required")
+	}
+	allowed := []string{"StartAt", "States", "Comment"}
+	if name == "ItemProcessor" {
+		allowed = append(allowed, "ProcessorConfig")
+	}
+	if err := processor.only(allowed...); err != nil {
+		return nil, err
+	}
+	if config, ok, err := processor.object("ProcessorConfig"); err != nil {
+		return nil, err
+	} else if ok {
+		if err := config.only("Mode"); err != nil {
+			return nil, err
+		}
+		if mode, err := config.str("Mode", false); err != nil {
+			return nil, err
+		} else if mode != "" && mode != "INLINE" {
+			return nil, config.errorf("Mode", "only INLINE is supported, not %q", mode)
+		}
+	}
+	spec.processor, err = parseMachine(processor, f.state)
+	return spec, err
+}
+
+func parseBranches(f fields) ([]*machine, error) {
+	entries, err := f.objects("Branches")
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, f.errorf("Branches", "is required and must not be empty")
+	}
+	branches := make([]*machine, len(entries))
+	for i, e := range entries {
+		if err := e.only("StartAt", "States", "Comment"); err != nil {
+			return nil, err
+		}
+		if branches[i], err = parseMachine(e, fmt.Sprintf("%s[%d]", f.state, i)); err != nil {
+			return nil, err
+		}
+	}
+	return branches, nil
+}
