@@ -1,0 +1,170 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/ddrotate/ddrotate/statemachine"
+)
+
+// stepAccess is what one step Lambda may do besides writing its own logs.
+// Secret actions apply to every target's secret, the admin's included,
+// because every step that calls Datadog reads the admin credential.
+type stepAccess struct {
+	secretActions []string
+	// writesSecrets adds kms:GenerateDataKey to kms:Decrypt for steps that
+	// write secret versions or move their labels.
+	writesSecrets bool
+	// describesExecutions lets the step see whether the rotate-target
+	// execution holding a secret's AWSPENDING lock is still running.
+	describesExecutions bool
+	// publishes lets the step publish to the notification topic.
+	publishes bool
+}
+
+// stepAccesses grants each step only the calls it makes.
+var stepAccesses = map[string]stepAccess{
+	"create": {
+		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+		writesSecrets:       true,
+		describesExecutions: true,
+	},
+	"verify": {
+		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
+	},
+	"store": {
+		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+		writesSecrets: true,
+	},
+	"notify": {
+		secretActions: []string{"secretsmanager:DescribeSecret"},
+		publishes:     true,
+	},
+	"deleteold": {
+		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
+	},
+	"rollback": {
+		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+		writesSecrets: true,
+	},
+}
+
+// Settings shared by every step Lambda.
+const (
+	stepTimeoutSeconds = 60
+	stepMemoryMB       = 256
+)
+
+// newStepFunctions creates one Lambda per step of statemachine.Functions,
+// each with its own role and log group, and returns them by step name.
+func (s *rotationStack) newStepFunctions(functionsDir string) map[string]awslambda.Function {
+	network := s.newFunctionNetwork()
+	environment := s.stepEnvironment()
+	functions := make(map[string]awslambda.Function, len(statemachine.Functions))
+	for _, step := range statemachine.Functions {
+		scope := constructs.NewConstruct(s.stack, jsii.String("Step-"+step.Name))
+		functionName := s.cfg.Prefix + "-" + step.Name
+		logGroup := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
+			LogGroupName:  jsii.String("/aws/lambda/" + functionName),
+			Retention:     logRetentions[s.cfg.LogRetentionDays],
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		})
+		role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("ddrotate: the " + step.Name + " step's own permissions"),
+		})
+		logGroup.GrantWrite(role)
+		s.grantStep(role, stepAccesses[step.Name])
+		functionProps := &awslambda.FunctionProps{
+			FunctionName: jsii.String(functionName),
+			Description:  jsii.String("ddrotate: " + step.Name + " step of the Datadog credential rotation"),
+			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture: awslambda.Architecture_ARM_64(),
+			Handler:      jsii.String("bootstrap"),
+			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(functionsDir, step.Name)), nil),
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(stepTimeoutSeconds)),
+			MemorySize:   jsii.Number(stepMemoryMB),
+			Role:         role,
+			LogGroup:     logGroup,
+			Environment:  &environment,
+		}
+		if network != nil {
+			network.attach(s, role, functionProps)
+		}
+		functions[step.Name] = awslambda.NewFunction(scope, jsii.String("Function"), functionProps)
+	}
+	return functions
+}
+
+// stepEnvironment is the configuration every step reads at start-up; target
+// settings come from the secrets' tags instead, so this stays small.
+func (s *rotationStack) stepEnvironment() map[string]*string {
+	return map[string]*string{
+		"DDROTATE_SECRET_PREFIX":         jsii.String(s.cfg.SecretPrefix),
+		"DDROTATE_ADMIN_SECRET_ID":       jsii.String(s.cfg.SecretName(s.cfg.Admin().Name)),
+		"DDROTATE_TOPIC_ARN":             s.topic.TopicArn(),
+		"DDROTATE_SITE":                  jsii.String(s.cfg.Site),
+		"DDROTATE_DEFAULT_GRACE_SECONDS": jsii.String(strconv.Itoa(int(s.cfg.DefaultGrace.Seconds()))),
+		"DDROTATE_STATE_MACHINE_ARN":     s.stateMachineARN(s.targetMachineName()),
+		"LOG_LEVEL":                      jsii.String("info"),
+	}
+}
+
+// grantStep gives a step's role what its access describes.
+func (s *rotationStack) grantStep(role awsiam.Role, access stepAccess) {
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(access.secretActions...),
+		Resources: s.secretARNs(),
+	}))
+	if access.readsSecretValues() {
+		keyActions := []string{"kms:Decrypt"}
+		if access.writesSecrets {
+			keyActions = append(keyActions, "kms:GenerateDataKey")
+		}
+		role.AddToPrincipalPolicy(s.keyStatement(keyActions, map[string]any{"kms:ViaService": s.viaService("secretsmanager")}))
+	}
+	if access.describesExecutions {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("states:DescribeExecution"),
+			Resources: jsii.Strings(*s.executionsARN(s.targetMachineName())),
+		}))
+		// Execution data is encrypted with the key; reading it back needs
+		// Decrypt in the context of that state machine only.
+		role.AddToPrincipalPolicy(s.keyStatement([]string{"kms:Decrypt"}, map[string]any{
+			"kms:EncryptionContext:aws:states:stateMachineArn": s.stateMachineARN(s.targetMachineName()),
+		}))
+		suppressNag(role, "AwsSolutions-IAM5", "Execution ARNs are only known at run time; the wildcard covers the executions of the "+
+			s.targetMachineName()+" state machine only, whose status the step reads to tell a live AWSPENDING lock from an abandoned one.",
+			executionsFinding(s.targetMachineName()))
+	}
+	if access.publishes {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("sns:Publish"),
+			Resources: jsii.Strings(*s.topic.TopicArn()),
+		}))
+		role.AddToPrincipalPolicy(s.keyStatement([]string{"kms:GenerateDataKey*", "kms:Decrypt"}, map[string]any{"kms:ViaService": s.viaService("sns")}))
+		suppressNag(role, "AwsSolutions-IAM5", "Publishing to an SNS topic encrypted with a customer managed key takes kms:GenerateDataKey* and kms:Decrypt, "+
+			"as the SNS documentation prescribes; the grant is on the one key and only through SNS in this region (kms:ViaService).",
+			"Action::kms:GenerateDataKey*")
+	}
+}
+
+func (a stepAccess) readsSecretValues() bool {
+	return slices.Contains(a.secretActions, "secretsmanager:GetSecretValue")
+}
+
+// keyStatement allows actions on the stack's key under StringEquals conditions.
+func (s *rotationStack) keyStatement(actions []string, equals map[string]any) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings(actions...),
+		Resources:  jsii.Strings(*s.key.KeyArn()),
+		Conditions: &map[string]any{"StringEquals": equals},
+	})
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ddrotate/ddrotate/statemachine"
+)
+
+// Labels of the test stack's resources and ARNs, as template_test.go renders them.
+const (
+	viaSecretsManager  = " if kms:ViaService=secretsmanager.<AWS::Region>.amazonaws.com"
+	viaSNS             = " if kms:ViaService=sns.<AWS::Region>.amazonaws.com"
+	arnPrefix          = "arn:<AWS::Partition>:"
+	regionAccount      = "<AWS::Region>:<AWS::AccountId>:"
+	targetMachineARN   = arnPrefix + "states:" + regionAccount + "stateMachine:ddr-test-rotate-target"
+	fleetMachineARN    = arnPrefix + "states:" + regionAccount + "stateMachine:ddr-test-rotate-fleet"
+	targetExecutions   = arnPrefix + "states:" + regionAccount + "execution:ddr-test-rotate-target:*"
+	networkInterfaces  = arnPrefix + "ec2:" + regionAccount + "network-interface/*"
+	inTargetMachine    = " if kms:EncryptionContext:aws:states:stateMachineArn=" + targetMachineARN
+	inFleetMachine     = " if kms:EncryptionContext:aws:states:stateMachineArn=" + fleetMachineARN
+	notificationsTopic = "topic:ddr-test-notifications"
+)
+
+var allTargetSecrets = []string{"secret:ddr-test/payments", "secret:ddr-test/ddrotate-admin", "secret:ddr-test/search"}
+
+// actionsWithoutResourceLevel are the only actions any role may hold on
+// "*", each because IAM cannot scope it to a resource.
+var actionsWithoutResourceLevel = map[string]string{
+	"logs:CreateLogDelivery":        "state machine logging (vended log delivery)",
+	"logs:GetLogDelivery":           "state machine logging (vended log delivery)",
+	"logs:UpdateLogDelivery":        "state machine logging (vended log delivery)",
+	"logs:DeleteLogDelivery":        "state machine logging (vended log delivery)",
+	"logs:ListLogDeliveries":        "state machine logging (vended log delivery)",
+	"logs:PutResourcePolicy":        "state machine logging (vended log delivery)",
+	"logs:DescribeResourcePolicies": "state machine logging (vended log delivery)",
+	"logs:DescribeLogGroups":        "state machine logging (vended log delivery)",
+	"xray:PutTraceSegments":         "state machine X-Ray tracing",
+	"xray:PutTelemetryRecords":      "state machine X-Ray tracing",
+	"xray:GetSamplingRules":         "state machine X-Ray tracing",
+	"xray:GetSamplingTargets":       "state machine X-Ray tracing",
+	"ec2:DescribeNetworkInterfaces": "Lambda network interfaces in the VPC",
+	"ec2:DescribeSubnets":           "Lambda network interfaces in the VPC",
+}
+
+// scopedWildcards are the only resources with a wildcard inside an ARN:
+// run-time names within one state machine or one account's region.
+var scopedWildcards = []string{targetExecutions, networkInterfaces}
+
+func TestWildcardResourcesOnlyForActionsWithoutResourceLevel(t *testing.T) {
+	s := synthTestStack(t)
+	for roleID := range s.resources("AWS::IAM::Role") {
+		for _, grant := range s.roleGrants(roleID) {
+			action, rest, _ := strings.Cut(grant, " on ")
+			resource, _, _ := strings.Cut(rest, " if ")
+			switch {
+			case resource == "*":
+				if _, ok := actionsWithoutResourceLevel[action]; !ok {
+					t.Errorf("role %s: %q is granted on \"*\" but has resource-level permissions", roleID, action)
+				}
+			case strings.Contains(resource, "*") && !slices.Contains(scopedWildcards, resource):
+				t.Errorf("role %s: %q has an unexpected wildcard resource", roleID, grant)
+			}
+		}
+	}
+}
+
+// stepBaseline is what every step role holds: its own logs, and Lambda's
+// network interfaces in the test config's VPC.
+func stepBaseline(step string) []string {
+	subnet := arnPrefix + "ec2:" + regionAccount + "subnet/"
+	return slices.Concat(
+		grantsOf([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{"log-group:/aws/lambda/ddr-test-" + step}, ""),
+		grantsOf([]string{"ec2:CreateNetworkInterface"}, []string{
+			networkInterfaces,
+			arnPrefix + "ec2:" + regionAccount + "security-group/security-group",
+			subnet + "subnet-0123456789abcdef0",
+			subnet + "subnet-0fedcba9876543210",
+		}, ""),
+		grantsOf([]string{"ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"}, []string{networkInterfaces}, ""),
+		grantsOf([]string{"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}, []string{"*"}, ""),
+	)
+}
+
+func TestStepRolesGrantOnlyTheirStep(t *testing.T) {
+	const (
+		describe   = "secretsmanager:DescribeSecret"
+		getValue   = "secretsmanager:GetSecretValue"
+		putValue   = "secretsmanager:PutSecretValue"
+		moveLabels = "secretsmanager:UpdateSecretVersionStage"
+	)
+	readKey := grantsOf([]string{"kms:Decrypt"}, []string{"key"}, viaSecretsManager)
+	writeKey := grantsOf([]string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"key"}, viaSecretsManager)
+	want := map[string][]string{
+		"create": slices.Concat(
+			grantsOf([]string{describe, getValue, putValue, moveLabels}, allTargetSecrets, ""),
+			writeKey,
+			grantsOf([]string{"states:DescribeExecution"}, []string{targetExecutions}, ""),
+			grantsOf([]string{"kms:Decrypt"}, []string{"key"}, inTargetMachine),
+		),
+		"verify": slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
+		"store":  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
+		"notify": slices.Concat(
+			grantsOf([]string{describe}, allTargetSecrets, ""),
+			grantsOf([]string{"sns:Publish"}, []string{notificationsTopic}, ""),
+			grantsOf([]string{"kms:GenerateDataKey*", "kms:Decrypt"}, []string{"key"}, viaSNS),
+		),
+		"deleteold": slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
+		"rollback":  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
+	}
+	s := synthTestStack(t)
+	for _, step := range statemachine.Functions {
+		t.Run(step.Name, func(t *testing.T) {
+			_, function := s.resourceWith(t, "AWS::Lambda::Function", "FunctionName", "ddr-test-"+step.Name)
+			roleID := roleOf(function["Role"])
+			extra, missing := diff(s.roleGrants(roleID), append(want[step.Name], stepBaseline(step.Name)...))
+			if len(extra) > 0 || len(missing) > 0 {
+				t.Errorf("role %s:\n  grants beyond its step: %q\n  missing grants: %q", roleID, extra, missing)
+			}
+			trust := s.grantsOfTrust(roleID)
+			if !slices.Equal(trust, []string{"sts:AssumeRole by lambda.amazonaws.com"}) {
+				t.Errorf("role %s is assumable by %q, want the Lambda service only", roleID, trust)
+			}
+		})
+	}
+}
+
+func TestTeamRolesReadOnlyTheirOwnSecret(t *testing.T) {
+	s := synthTestStack(t)
+	wantTrust := map[string][]string{
+		"payments": {
+			"sts:AssumeRole by arn:<AWS::Partition>:iam::111111111111:root if sts:ExternalId=payments-reader",
+			"sts:AssumeRole by arn:<AWS::Partition>:iam::121212121212:root if sts:ExternalId=payments-reader",
+		},
+		"search": {"sts:AssumeRole by arn:<AWS::Partition>:iam::222222222222:root if aws:PrincipalOrgID=o-exampleorg1"},
+	}
+	for _, target := range s.cfg.Targets {
+		if target.IsAdmin() {
+			continue
+		}
+		t.Run(target.Name, func(t *testing.T) {
+			roleID, _ := s.resourceWith(t, "AWS::IAM::Role", "RoleName", "ddr-test-read-"+target.Name)
+			secret := "secret:ddr-test/" + target.Name
+			want := []string{
+				"kms:Decrypt on key if kms:EncryptionContext:SecretARN=" + secret + " & kms:ViaService=secretsmanager.<AWS::Region>.amazonaws.com",
+				"secretsmanager:DescribeSecret on " + secret,
+				"secretsmanager:GetSecretValue on " + secret,
+			}
+			if got := s.roleGrants(roleID); !slices.Equal(got, want) {
+				t.Errorf("role grants %q, want exactly %q", got, want)
+			}
+			if got := s.grantsOfTrust(roleID); !slices.Equal(got, wantTrust[target.Name]) {
+				t.Errorf("role is assumable as %q, want %q", got, wantTrust[target.Name])
+			}
+		})
+	}
+}
+
+func TestNoRoleButTheStepsReadsTheAdminSecret(t *testing.T) {
+	s := synthTestStack(t)
+	stepRoles := map[string]bool{}
+	for _, function := range s.resources("AWS::Lambda::Function") {
+		stepRoles[roleOf(function["Role"])] = true
+	}
+	for roleID := range s.resources("AWS::IAM::Role") {
+		for _, grant := range s.roleGrants(roleID) {
+			if strings.HasPrefix(grant, "secretsmanager:GetSecretValue on secret:ddr-test/ddrotate-admin") && !stepRoles[roleID] {
+				t.Errorf("role %s, not a step's, reads the admin credential", roleID)
+			}
+		}
+		if name, _ := s.resources("AWS::IAM::Role")[roleID]["RoleName"].(string); name == "ddr-test-read-ddrotate-admin" {
+			t.Errorf("the admin target has a team role %s", roleID)
+		}
+	}
+}
+
+func TestStateMachineRolesGrantWhatTheirDefinitionsCall(t *testing.T) {
+	s := synthTestStack(t)
+	// Added by CDK for logging, tracing and the machine's own encrypted data.
+	cdkGrants := func(machineARN string) []string {
+		return slices.Concat(
+			grantsOf([]string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"key"}, " if kms:EncryptionContext:aws:states:stateMachineArn="+machineARN),
+			grantsOf([]string{"kms:GenerateDataKey"}, []string{"key"}, " if kms:EncryptionContext:SourceArn=arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:*"),
+			grantsOf([]string{"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+				"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}, []string{"*"}, ""),
+			grantsOf([]string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, []string{"*"}, ""),
+		)
+	}
+	var functions []string
+	for _, step := range statemachine.Functions {
+		functions = append(functions, "function:ddr-test-"+step.Name)
+	}
+	want := map[string][]string{
+		"ddr-test-rotate-target": slices.Concat(cdkGrants(targetMachineARN), grantsOf([]string{"lambda:InvokeFunction"}, functions, "")),
+		"ddr-test-rotate-fleet": slices.Concat(cdkGrants(fleetMachineARN),
+			grantsOf([]string{"states:StartExecution"}, []string{"state-machine:ddr-test-rotate-target"}, ""),
+			grantsOf([]string{"states:DescribeExecution", "states:StopExecution"}, []string{targetExecutions}, ""),
+			grantsOf([]string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
+				[]string{arnPrefix + "events:" + regionAccount + "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"}, ""),
+			grantsOf([]string{"kms:GenerateDataKey", "kms:Decrypt"}, []string{"key"}, inTargetMachine),
+		),
+	}
+	for name, wantGrants := range want {
+		_, machine := s.resourceWith(t, "AWS::StepFunctions::StateMachine", "StateMachineName", name)
+		roleID := roleOf(machine["RoleArn"])
+		if extra, missing := diff(s.roleGrants(roleID), wantGrants); len(extra) > 0 || len(missing) > 0 {
+			t.Errorf("%s role:\n  grants beyond its definition: %q\n  missing grants: %q", name, extra, missing)
+		}
+	}
+}
+
+func TestScheduleRoleOnlyStartsTheFleet(t *testing.T) {
+	s := synthTestStack(t)
+	_, rule := s.resourceWith(t, "AWS::Events::Rule", "Name", "ddr-test-scheduled-rotation")
+	roleID := roleOf(listOf(rule["Targets"])[0].(map[string]any)["RoleArn"])
+	want := []string{
+		"kms:GenerateDataKey on key" + inFleetMachine,
+		"states:StartExecution on state-machine:ddr-test-rotate-fleet",
+	}
+	if got := s.roleGrants(roleID); !slices.Equal(got, want) {
+		t.Errorf("schedule role grants %q, want %q", got, want)
+	}
+}
+
+func TestKeyPolicyDelegatesToIAMAndLogDeliveryOnly(t *testing.T) {
+	s := synthTestStack(t)
+	_, key := s.resourceWith(t, "AWS::KMS::Key", "EnableKeyRotation", true)
+	// In a key policy "*" is the key itself; who may use it is the principal:
+	// this account, which delegates to IAM policies (CDK repeats the
+	// Secrets Manager subset that its secrets need), and the log delivery
+	// service that writes the state machines' logs.
+	thisAccount := " by arn:<AWS::Partition>:iam::<AWS::AccountId>:root"
+	want := []string{"kms:*" + thisAccount}
+	for _, action := range []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"} {
+		want = append(want, action+thisAccount+viaSecretsManager)
+	}
+	want = append(want, "kms:Decrypt* by delivery.logs.amazonaws.com")
+	slices.Sort(want)
+	if got := s.policyPrincipals(key["KeyPolicy"]); !slices.Equal(got, want) {
+		t.Errorf("key policy grants %q, want %q", got, want)
+	}
+}
+
+// grantsOfTrust lists a role's trust policy as "action by principal[ if ...]".
+func (s *synthesized) grantsOfTrust(roleID string) []string {
+	return s.policyPrincipals(s.resources("AWS::IAM::Role")[roleID]["AssumeRolePolicyDocument"])
+}
+
+// policyPrincipals lists a resource policy as "action by principal[ if ...]", sorted.
+func (s *synthesized) policyPrincipals(document any) []string {
+	var grants []string
+	for _, st := range listOf(document.(map[string]any)["Statement"]) {
+		statement := st.(map[string]any)
+		for _, principal := range statement["Principal"].(map[string]any) {
+			for _, action := range listOf(statement["Action"]) {
+				grants = append(grants, action.(string)+" by "+s.label(principal)+s.conditions(statement["Condition"]))
+			}
+		}
+	}
+	slices.Sort(grants)
+	return grants
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Tags on each secret, from which the step Lambdas read the target's settings,
+// so that a rotation needs nothing but the target's name.
+const (
+	tagTarget           = "ddrotate:target"
+	tagKind             = "ddrotate:kind"
+	tagGraceSeconds     = "ddrotate:grace-seconds"
+	tagServiceAccountID = "ddrotate:service-account-id"
+)
+
+// uninitializedSecretTemplate is the value a secret is created with: JSON
+// that holds no credential, so the first rotation fails safely until an
+// operator puts the first real value (see the README).
+const uninitializedSecretTemplate = `{"uninitialized":"put the first credential with aws secretsmanager put-secret-value"}`
+
+// newTarget creates a target's secret and, for a team target, the read-only
+// role the team assumes; each target gets its own scope so that names
+// differing only by hyphens still get distinct logical ids.
+func (s *rotationStack) newTarget(target Target) awssecretsmanager.Secret {
+	scope := constructs.NewConstruct(s.stack, jsii.String("Target-"+target.Name))
+	secret := awssecretsmanager.NewSecret(scope, jsii.String("Secret"), &awssecretsmanager.SecretProps{
+		SecretName:    jsii.String(s.cfg.SecretName(target.Name)),
+		Description:   jsii.String("ddrotate: Datadog " + string(target.Kind) + " credential of target " + target.Name + ", rotated by the " + s.targetMachineName() + " state machine"),
+		EncryptionKey: s.key,
+		// CloudFormation needs an initial value and writes it once, at
+		// creation; from then on the state machine owns every version.
+		// Changing the generator would make CloudFormation write a new
+		// AWSCURRENT over the credential, so it must stay as it is.
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			SecretStringTemplate: jsii.String(uninitializedSecretTemplate),
+			GenerateStringKey:    jsii.String("placeholder"),
+		},
+		// Deleting the stack must not lose a team's working credential.
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	suppressNag(secret, "AwsSolutions-SMG4", "Rotated by ddrotate's "+s.targetMachineName()+" state machine on the EventBridge schedule and on demand. "+
+		"Secrets Manager's own rotation (one Lambda, four fixed steps) cannot keep the replaced Datadog key valid through a grace period of hours "+
+		"nor roll back keys created in Datadog; attaching it as well would rotate the secret behind the state machine's back.")
+	tags := awscdk.Tags_Of(secret)
+	tags.Add(jsii.String(tagTarget), jsii.String(target.Name), nil)
+	tags.Add(jsii.String(tagKind), jsii.String(string(target.Kind)), nil)
+	tags.Add(jsii.String(tagGraceSeconds), jsii.String(strconv.Itoa(int(target.Grace.Seconds()))), nil)
+	if target.Kind == KindAPIAppKey {
+		tags.Add(jsii.String(tagServiceAccountID), jsii.String(target.ServiceAccountID), nil)
+	}
+	awscdk.NewCfnOutput(scope, jsii.String("SecretArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secret of target " + target.Name),
+		Value:       secret.SecretArn(),
+	})
+	if !target.IsAdmin() {
+		role := s.newTeamReadRole(scope, target, secret)
+		awscdk.NewCfnOutput(scope, jsii.String("ReadRoleArn"), &awscdk.CfnOutputProps{
+			Description: jsii.String("Role that target " + target.Name + "'s accounts assume to read its secret"),
+			Value:       role.RoleArn(),
+		})
+	}
+	return secret
+}
+
+// newTeamReadRole creates the role a team assumes from its own accounts to
+// read its secret, and nothing else: the key may decrypt only through
+// Secrets Manager and only for that secret.
+func (s *rotationStack) newTeamReadRole(scope constructs.Construct, target Target, secret awssecretsmanager.Secret) awsiam.Role {
+	role := awsiam.NewRole(scope, jsii.String("ReadRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(s.cfg.Prefix + "-read-" + target.Name),
+		Description: jsii.String("ddrotate: read the Datadog credential of target " + target.Name),
+		AssumedBy:   awsiam.NewPrincipalWithConditions(awsiam.NewCompositePrincipal(*accountPrincipals(target.Accounts)...), teamTrustConditions(target)),
+	})
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+		Resources: jsii.Strings(*secret.SecretArn()),
+	}))
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("kms:Decrypt"),
+		Resources: jsii.Strings(*s.key.KeyArn()),
+		Conditions: &map[string]any{"StringEquals": map[string]any{
+			"kms:ViaService":                  s.viaService("secretsmanager"),
+			"kms:EncryptionContext:SecretARN": secret.SecretArn(),
+		}},
+	}))
+	return role
+}
+
+// teamTrustConditions returns the conditions a team's AssumeRole must meet
+// besides coming from one of its accounts.
+func teamTrustConditions(target Target) *map[string]any {
+	equals := map[string]any{}
+	if target.ExternalID != "" {
+		equals["sts:ExternalId"] = target.ExternalID
+	}
+	if target.OrganizationID != "" {
+		equals["aws:PrincipalOrgID"] = target.OrganizationID
+	}
+	return &map[string]any{"StringEquals": equals}
+}
+
+// accountPrincipals returns the root principals of the given AWS accounts.
+func accountPrincipals(accounts []string) *[]awsiam.IPrincipal {
+	principals := make([]awsiam.IPrincipal, len(accounts))
+	for i, account := range accounts {
+		principals[i] = awsiam.NewAccountPrincipal(jsii.String(account))
+	}
+	return &principals
+}
