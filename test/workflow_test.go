@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"github.com/ddrotate/ddrotate/shared/awsemu"
 	"github.com/ddrotate/ddrotate/shared/ddemu"
 	"github.com/ddrotate/ddrotate/shared/localenv"
@@ -338,4 +341,26 @@ func TestBadExecutionInput(t *testing.T) {
 		t.Errorf("bad input changed the Datadog keys: %d → %d", keysBefore, got)
 	}
 	w.checkAll(t, before, "payments", "analytics", "checkout", "admin")
+}
+
+// A secret that still holds the CDK stack's placeholder fails with a
+// SecretError that says what to do, and nothing is created.
+func TestUninitializedSecret(t *testing.T) {
+	w := newWorld(t)
+	_, err := w.Secrets.PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
+		SecretId:     aws.String(localenv.SecretPrefix + "payments"),
+		SecretString: aws.String(`{"uninitialized":"put the first credential with aws secretsmanager put-secret-value","placeholder":"x"}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := len(w.Datadog.AllKeyValues())
+	x := w.rotate(t, "payments", rotation.ModeScheduled)
+	wantStatus(t, x, statemachine.StatusFailed)
+	if x.Error() != "SecretError" || !strings.Contains(x.Cause(), "put the first credential") {
+		t.Errorf("error %q cause %q, want a SecretError asking for the first credential", x.Error(), x.Cause())
+	}
+	if got := len(w.Datadog.AllKeyValues()); got != keys {
+		t.Errorf("%d keys were created", got-keys)
+	}
 }

@@ -124,6 +124,9 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 	if !found {
 		return value{}, Record{}, &ConflictError{Target: in.Target, Problem: "the AWSCURRENT version disappeared while reading it"}
 	}
+	if uninitialized(raw) {
+		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errors.New("holds the stack's placeholder, not a credential: put the first credential as described in the README")}
+	}
 	cur, err := parseValue(st.target, raw)
 	if err != nil {
 		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: err}

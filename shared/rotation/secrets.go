@@ -217,3 +217,15 @@ func holderOf(raw string) string {
 	}
 	return meta.ExecutionID
 }
+
+// uninitialized reports whether raw is the placeholder the CDK stack writes
+// when it creates a target's secret, before the platform team puts the
+// first real credential.
+func uninitialized(raw string) bool {
+	var v map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &v) != nil {
+		return false
+	}
+	_, placeholder := v["uninitialized"]
+	return placeholder
+}
