@@ -40,6 +40,15 @@ type world struct {
 	// before runs once when an execution first enters the named state: fault
 	// tests arm a fault at the step they aim at, or stop the execution there.
 	before map[string]func(x *statemachine.Execution) error
+	// always runs every time any execution enters the named state.
+	always map[string]func(x *statemachine.Execution) error
+}
+
+// every arranges for f to run each time any execution enters state.
+func (w *world) every(state string, f func(x *statemachine.Execution) error) {
+	w.hookMu.Lock()
+	defer w.hookMu.Unlock()
+	w.always[state] = f
 }
 
 // at arranges for f to run once, the next time any execution enters state.
@@ -53,6 +62,9 @@ func (w *world) beforeState(x *statemachine.Execution, state string) error {
 	w.hookMu.Lock()
 	f := w.before[state]
 	delete(w.before, state)
+	if g := w.always[state]; g != nil && f == nil {
+		f = g
+	}
 	w.hookMu.Unlock()
 	if f == nil {
 		return nil
@@ -72,7 +84,7 @@ type worldOption func(*localenv.Options)
 func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
 	logs := &syncBuffer{}
-	w := &world{logs: logs, before: map[string]func(*statemachine.Execution) error{}}
+	w := &world{logs: logs, before: map[string]func(*statemachine.Execution) error{}, always: map[string]func(*statemachine.Execution) error{}}
 	o := localenv.Options{LogOutput: logs, DatadogTimeout: 2 * time.Second, BeforeState: w.beforeState}
 	for _, opt := range opts {
 		opt(&o)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -269,23 +270,52 @@ func TestRetryPaths(t *testing.T) {
 }
 
 // Two executions for one target started together: exactly one rotates, the
-// other fails cleanly with RotationInProgressError and changes nothing.
+// other fails cleanly with RotationInProgressError and changes nothing. A
+// barrier makes both enter Create at the same moment, and the winner waits at
+// Store until the loser has finished, so the race is real on every run.
 func TestConcurrentExecutionsOfOneTarget(t *testing.T) {
 	for i := range 5 {
 		w := newWorld(t)
 		before := w.snapshot()
-		a, err := w.StartRotation(context.Background(), "analytics", rotation.ModeScheduled)
-		if err != nil {
-			t.Fatal(err)
+		var (
+			mu      sync.Mutex
+			arrived = make(chan struct{})
+			count   int
+			runs    []*statemachine.Execution
+		)
+		w.every("Create", func(*statemachine.Execution) error {
+			mu.Lock()
+			count++
+			if count == 2 {
+				close(arrived)
+			}
+			mu.Unlock()
+			<-arrived
+			return nil
+		})
+		w.every("Store", func(winner *statemachine.Execution) error {
+			mu.Lock()
+			others := slices.Clone(runs)
+			mu.Unlock()
+			for _, x := range others {
+				if x != winner {
+					_ = x.Wait(context.Background())
+				}
+			}
+			return nil
+		})
+		for range 2 {
+			x, err := w.StartRotation(context.Background(), "analytics", rotation.ModeScheduled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			runs = append(runs, x)
+			mu.Unlock()
 		}
-		b, err := w.StartRotation(context.Background(), "analytics", rotation.ModeScheduled)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = a.Wait(context.Background())
-		_ = b.Wait(context.Background())
 		var ok, refused int
-		for _, x := range []*statemachine.Execution{a, b} {
+		for _, x := range runs {
+			_ = x.Wait(context.Background())
 			switch {
 			case x.Status() == statemachine.StatusSucceeded:
 				ok++
