@@ -3,6 +3,7 @@ package statemachine
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -26,8 +27,8 @@ func TestStartExecutionSync2ReturnsTheChildsDescription(t *testing.T) {
 		t.Fatalf("%d executions, want the parent and one child", len(executions))
 	}
 	c := executions[1]
-	if c.StateMachineARN() != child {
-		t.Fatalf("second execution runs %s, want the child %s", c.StateMachineARN(), child)
+	if c.StateMachineARN() != child || c.Parent() != x {
+		t.Fatalf("second execution runs %s (parent %v), want the child %s of the parent", c.StateMachineARN(), c.Parent(), child)
 	}
 	requireStatus(t, c, StatusSucceeded)
 	requireJSON(t, "output", x.Output(), `{
@@ -72,6 +73,23 @@ func TestStartExecutionSync2FailsWithTheChildsDescription(t *testing.T) {
 	}
 	if _, ok := description["Output"]; ok {
 		t.Error("a failed child's description has an Output")
+	}
+}
+
+func TestStartExecutionSyncReturnsJSONText(t *testing.T) {
+	h, _, child := newParentAndChild(t, func(in struct{ Value int }) (int, error) { return in.Value + 1, nil })
+	parent := strings.Replace(readTestdata(t, "parent.asl.json"), `states:startExecution.sync:2"`, `states:startExecution.sync"`, 1)
+	x := h.run(h.registerDefinition("parent-v1", []byte(parent), map[string]string{"ChildArn": child}), `{"value": 1}`)
+	requireStatus(t, x, StatusSucceeded)
+	var out map[string]any
+	if err := json.Unmarshal(x.Output(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out["output"] != "2" {
+		t.Errorf("Output = %#v, want the JSON text \"2\"", out["output"])
+	}
+	if in, ok := out["input"].(string); !ok || !strings.Contains(in, `"value":1`) {
+		t.Errorf("Input = %#v, want JSON text", out["input"])
 	}
 }
 

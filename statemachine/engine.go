@@ -1,6 +1,7 @@
 package statemachine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,7 +70,23 @@ type TaskAttempt struct {
 }
 
 // Engine registers state machines and runs their executions, like a
-// regional Step Functions endpoint. It is safe for concurrent use.
+// regional Step Functions endpoint, so that the definitions that are
+// deployed run unchanged in tests and the demo. It is safe for concurrent
+// use; every execution runs in goroutines of its own.
+//
+// It runs JSONPath-mode definitions: Pass, Task, Choice, Wait, Succeed,
+// Fail, inline Map and Parallel states with their input and output
+// processing, Retry and Catch, and Tasks for lambda:invoke, bare Lambda
+// ARNs and startExecution.sync(:2). A Lambda Task calls its handler through
+// aws-lambda-go's JSON boundary and names a function error as Lambda does.
+// Register rejects anything else rather than ignoring it. As in AWS, a
+// path or intrinsic function that cannot be applied to the data fails the
+// execution with States.Runtime, which no Retry or Catch sees.
+//
+//	e := NewEngine(EngineOptions{Clock: NewFakeClock(start), Functions: handlers})
+//	arn, err := e.Register("rotate-target", RotateTargetDefinition, substitutions)
+//	x, err := e.Start(ctx, arn, "", []byte(`{"target": "team-a", "mode": "compromise"}`))
+//	err = x.Wait(ctx) // then x.Status(), x.Output(), x.History()
 type Engine struct {
 	region, account string
 	clock           Clock
@@ -101,8 +118,8 @@ const defaultSeed = 1
 // NewEngine returns an engine with no state machines registered.
 func NewEngine(opts EngineOptions) *Engine {
 	e := &Engine{
-		region:       cmpOr(opts.Region, "us-east-1"),
-		account:      cmpOr(opts.AccountID, "000000000000"),
+		region:       cmp.Or(opts.Region, "us-east-1"),
+		account:      cmp.Or(opts.AccountID, "000000000000"),
 		clock:        opts.Clock,
 		beforeState:  opts.BeforeState,
 		afterTask:    opts.AfterTask,
@@ -126,13 +143,6 @@ func NewEngine(opts EngineOptions) *Engine {
 		e.functions[name] = h
 	}
 	return e
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
 
 // SetFunction registers or replaces the handler for a function name or ARN.

@@ -76,6 +76,17 @@ func TestHandlerErrorsAreNamedAsLambdaReportsThem(t *testing.T) {
 	}
 }
 
+func TestSetFunctionReplacesAHandler(t *testing.T) {
+	h := newHarness(t, map[string]any{"fn": func() (string, error) { return "old", nil }})
+	arn := h.registerDefinition("one", oneTask, nil)
+	h.engine.SetFunction("fn", lambdaHandler(func() (string, error) { return "new", nil }))
+	x := h.run(arn, `{}`)
+	requireStatus(t, x, StatusSucceeded)
+	if !strings.Contains(string(x.Output()), `"Payload":"new"`) {
+		t.Errorf("output = %s, want the replacement's result", x.Output())
+	}
+}
+
 func TestMissingFunctionFailsTheTask(t *testing.T) {
 	h := newHarness(t, nil)
 	x := h.run(h.registerDefinition("one", oneTask, nil), `{}`)

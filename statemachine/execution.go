@@ -129,6 +129,10 @@ func (x *Execution) ARN() string { return x.arn }
 // Name returns the execution's name.
 func (x *Execution) Name() string { return x.name }
 
+// Parent returns the execution whose startExecution Task started this one,
+// or nil for an execution started with Engine.Start.
+func (x *Execution) Parent() *Execution { return x.parent }
+
 // StateMachineARN returns the ARN of the state machine it runs.
 func (x *Execution) StateMachineARN() string { return x.machine.arn }
 
@@ -189,7 +193,8 @@ func (x *Execution) Cause() string {
 // the given error and cause, no Catch runs and no further state starts. A
 // Lambda handler already running is not interrupted (Lambda does not
 // interrupt one either); its result is ignored. A child execution that a
-// Task of this one waits for is stopped too.
+// Task of this one waits for is stopped too. Stopping an execution that has
+// already ended does nothing.
 func (x *Execution) Stop(errorName, cause string) {
 	x.end(StatusAborted, nil, errorName, cause)
 }

@@ -189,3 +189,5 @@ func releaseHandlersAtCleanup(t *testing.T) func(*EngineOptions) {
 		}
 	}
 }
+
+func lambdaHandler(fn any) lambda.Handler { return lambda.NewHandler(fn) }

@@ -62,6 +62,8 @@ func (e *Engine) invoke(ctx context.Context, h lambda.Handler, payload []byte, t
 	}
 }
 
+// decodeOutcome turns what a handler returned into the function's output
+// or its failure.
 func decodeOutcome(output []byte, fnErr *messages.InvokeResponse_Error) (any, error) {
 	if fnErr != nil {
 		return nil, functionFailure(fnErr)
@@ -79,30 +81,32 @@ func decodeOutcome(output []byte, fnErr *messages.InvokeResponse_Error) (any, er
 // aws-lambda-go's Invoke returns a slice of a pooled buffer that it has
 // already handed back to its pool, so a concurrent invocation of the same
 // handler can overwrite the output before the caller reads it (real Lambda
-// never runs two invocations in one process, so it does not notice). The
-// handler announces, through handlertrace's ResponseEvent, that it is about
-// to encode its response into that buffer; taking the handler's output
-// guard there and releasing it only once the output is copied keeps the
-// encode-and-copy of concurrent invocations apart while their handler
-// bodies still run in parallel.
+// never runs two invocations in one process, so it does not notice). A
+// handler that returns a value announces, through handlertrace's
+// ResponseEvent, that it is about to encode it into that buffer: taking the
+// handler's output guard there and releasing it once the output is copied
+// keeps the encode-and-copy of concurrent invocations apart while their
+// handler bodies still run in parallel. A handler that returns only an
+// error announces nothing; its output is always null, which is then
+// returned without reading the pooled bytes.
 func (e *Engine) callHandler(ctx context.Context, h lambda.Handler, payload []byte) (output []byte, fnErr *messages.InvokeResponse_Error) {
 	guard := e.outputGuard(h)
-	locked := false
-	if guard != nil {
-		ctx = handlertrace.NewContext(ctx, handlertrace.HandlerTrace{
-			ResponseEvent: func(context.Context, any) {
-				if !locked {
+	responded := false
+	ctx = handlertrace.NewContext(ctx, handlertrace.HandlerTrace{
+		ResponseEvent: func(context.Context, any) {
+			if !responded {
+				responded = true
+				if guard != nil {
 					guard.Lock()
-					locked = true
 				}
-			},
-		})
-	}
+			}
+		},
+	})
 	defer func() {
 		if v := recover(); v != nil {
 			output, fnErr = nil, panicResponse(v)
 		}
-		if locked {
+		if responded && guard != nil {
 			guard.Unlock()
 		}
 	}()
@@ -110,8 +114,14 @@ func (e *Engine) callHandler(ctx context.Context, h lambda.Handler, payload []by
 	if err != nil {
 		return nil, errorResponse(err)
 	}
+	if !responded && len(out) == len(noResponse) {
+		return []byte(noResponse), nil
+	}
 	return bytes.Clone(out), nil
 }
+
+// noResponse is what aws-lambda-go encodes for a handler without a value.
+const noResponse = "null"
 
 // outputGuard returns the mutex that serialises copying h's output, or nil
 // for a handler value that cannot key a map (and so is no aws-lambda-go
@@ -135,7 +145,7 @@ func (e *Engine) outputGuard(h lambda.Handler) *sync.Mutex {
 // message and type name. Like aws-lambda-go it does not unwrap: an error
 // wrapped by fmt.Errorf("...: %w", err) is a wrapError.
 func errorResponse(err error) *messages.InvokeResponse_Error {
-	if ive, ok := err.(messages.InvokeResponse_Error); ok { //nolint:errorlint // mirrors aws-lambda-go
+	if ive, ok := err.(messages.InvokeResponse_Error); ok {
 		return &ive
 	}
 	return &messages.InvokeResponse_Error{Message: err.Error(), Type: errorType(err)}

@@ -109,27 +109,40 @@ func TestMapOverNothing(t *testing.T) {
 // guard, the race detector reports it every time and plain runs
 // occasionally see one item's output in another's place.
 func TestConcurrentInvocationsKeepTheirOwnOutput(t *testing.T) {
-	h := newHarness(t, map[string]any{
-		"work": func(in mapItem) (mapItem, error) { return in, nil },
-	})
-	def := strings.Replace(readTestdata(t, "map.asl.json"), `"MaxConcurrency": 3`, `"MaxConcurrency": 0`, 1)
-	arn := h.registerDefinition("wide", []byte(def), nil)
 	const n = 200
 	items := make([]string, n)
 	for i := range items {
 		items[i] = fmt.Sprintf("item-%03d", i)
 	}
-	x := h.run(arn, mustJSON(t, map[string]any{"tag": "t", "items": items}))
-	requireStatus(t, x, StatusSucceeded)
-	var out struct{ Results []mapItem }
-	if err := jsonUnmarshal(x.Output(), &out); err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range out.Results {
-		if r.Index != i || r.Value != items[i] {
-			t.Fatalf("result %d = %+v, want index %d value %s", i, r, i, items[i])
+	input := mustJSON(t, map[string]any{"tag": "t", "items": items})
+	wide := strings.Replace(readTestdata(t, "map.asl.json"), `"MaxConcurrency": 3`, `"MaxConcurrency": 0`, 1)
+
+	t.Run("handlers returning a value", func(t *testing.T) {
+		h := newHarness(t, map[string]any{"work": func(in mapItem) (mapItem, error) { return in, nil }})
+		x := h.run(h.registerDefinition("wide", []byte(wide), nil), input)
+		requireStatus(t, x, StatusSucceeded)
+		var out struct{ Results []mapItem }
+		if err := jsonUnmarshal(x.Output(), &out); err != nil {
+			t.Fatal(err)
 		}
-	}
+		for i, r := range out.Results {
+			if r.Index != i || r.Value != items[i] {
+				t.Fatalf("result %d = %+v, want index %d value %s", i, r, i, items[i])
+			}
+		}
+	})
+	t.Run("handlers returning only an error", func(t *testing.T) {
+		h := newHarness(t, map[string]any{"work": func(in mapItem) error { return nil }})
+		x := h.run(h.registerDefinition("wide", []byte(wide), nil), input)
+		requireStatus(t, x, StatusSucceeded)
+		var out struct{ Results []any }
+		if err := jsonUnmarshal(x.Output(), &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Results) != n || slices.ContainsFunc(out.Results, func(r any) bool { return r != nil }) {
+			t.Fatalf("results = %v, want %d nulls", out.Results, n)
+		}
+	})
 }
 
 func TestParallelBranches(t *testing.T) {
@@ -149,4 +162,15 @@ func TestParallelBranches(t *testing.T) {
 			requireJSON(t, "output", x.Output(), tt.want)
 		})
 	}
+}
+
+func TestLegacyMapFields(t *testing.T) {
+	def := []byte(`{"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items",
+		"Parameters": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+		"Iterator": {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}},
+		"End": true}}}`)
+	h := newHarness(t, nil)
+	x := h.run(h.registerDefinition("legacy", def, nil), `{"items": ["a", "b"]}`)
+	requireStatus(t, x, StatusSucceeded)
+	requireJSON(t, "output", x.Output(), `[{"value": "a", "index": 0}, {"value": "b", "index": 1}]`)
 }

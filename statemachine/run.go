@@ -56,7 +56,7 @@ func (r *runner) runState(ctx context.Context, st *state, input any) (any, strin
 	case "Wait":
 		out, next, err = sr.wait(ctx)
 	case "Succeed":
-		out, err = sr.outputOf(sr.raw)
+		out, err = sr.succeed()
 	case "Fail":
 		err = sr.fail()
 	case "Map":

@@ -53,6 +53,16 @@ func (sr *stateRun) choose() (any, string, error) {
 	return out, next, err
 }
 
+// succeed runs a Succeed state: its effective input, through OutputPath,
+// is the output that ends its machine.
+func (sr *stateRun) succeed() (any, error) {
+	input, err := sr.effectiveInput()
+	if err != nil {
+		return nil, err
+	}
+	return sr.outputOf(input)
+}
+
 // wait runs a Wait state on the engine's clock. A timestamp already past
 // waits for nothing.
 func (sr *stateRun) wait(ctx context.Context) (any, string, error) {

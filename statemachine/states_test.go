@@ -83,3 +83,11 @@ func TestFailStateErrorPathAndCausePath(t *testing.T) {
 		t.Errorf("ExecutionFailed = %+v", ev)
 	}
 }
+
+func TestSucceedStateAppliesInputAndOutputPath(t *testing.T) {
+	def := []byte(`{"StartAt": "Done", "States": {"Done": {"Type": "Succeed", "InputPath": "$.a", "OutputPath": "$.b"}}}`)
+	h := newHarness(t, nil)
+	x := h.run(h.registerDefinition("succeed", def, nil), `{"a": {"b": "kept"}, "b": "wrong"}`)
+	requireStatus(t, x, StatusSucceeded)
+	requireJSON(t, "output", x.Output(), `"kept"`)
+}

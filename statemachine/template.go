@@ -79,7 +79,16 @@ const (
 	arrayTemplate
 )
 
-// compileTemplate compiles v; where names it in error messages.
+// templateError locates a problem in a payload template by the path of the
+// field at fault, such as "Parameters.Payload.id.$".
+type templateError struct {
+	field string
+	err   error
+}
+
+func (e *templateError) Error() string { return e.field + ": " + e.err.Error() }
+
+// compileTemplate compiles v; where is the field path of v itself.
 func compileTemplate(v any, where string) (*template, error) {
 	switch v := v.(type) {
 	case map[string]any:
@@ -93,18 +102,18 @@ func compileTemplate(v any, where string) (*template, error) {
 		for _, k := range keys {
 			name, dynamic := strings.CutSuffix(k, ".$")
 			if seen[name] {
-				return nil, fmt.Errorf("%s: field %q is given both plain and with .$", where, name)
+				return nil, &templateError{where + "." + name, fmt.Errorf("the field is given both plain and with .$")}
 			}
 			seen[name] = true
 			var value *template
 			if dynamic {
 				s, ok := v[k].(string)
 				if !ok {
-					return nil, fmt.Errorf("%s.%s: the value of a field ending in .$ must be a string, not %s", where, k, jsonType(v[k]))
+					return nil, &templateError{where + "." + k, fmt.Errorf("the value of a field ending in .$ must be a string, not %s", jsonType(v[k]))}
 				}
 				e, err := compileExpr(s)
 				if err != nil {
-					return nil, fmt.Errorf("%s.%s: %w", where, k, err)
+					return nil, &templateError{where + "." + k, err}
 				}
 				value = &template{kind: exprTemplate, expr: e}
 			} else {

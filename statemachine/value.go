@@ -43,15 +43,6 @@ func encodeJSON(v any) json.RawMessage {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
-// toGeneric converts a Go value (a struct, typically) to the generic form.
-func toGeneric(v any) any {
-	g, err := decodeJSON(encodeJSON(v))
-	if err != nil {
-		panic(fmt.Sprintf("statemachine: re-decoding an encoded value: %v", err))
-	}
-	return g
-}
-
 // number returns v as a float64 when v is a JSON number.
 func number(v any) (float64, bool) {
 	switch n := v.(type) {
