@@ -62,6 +62,11 @@ func deleteKeys(ctx context.Context, dd KeysAPI, target Target, ks keySet) error
 			errs = append(errs, datadogErr("delete application key "+ks.AppKeyID, err))
 		}
 	}
+	if len(errs) == 1 {
+		// As is: Step Functions matches on the error's type name, and
+		// errors.Join would make even a single error a "joinError".
+		return errs[0]
+	}
 	return errors.Join(errs...)
 }
 

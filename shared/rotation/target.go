@@ -107,7 +107,12 @@ func ParseInput(data []byte) (Input, error) {
 func inputDecodeError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		return &InputError{Field: typeErr.Field, Problem: "must be a " + typeErr.Type.String()}
+		if typeErr.Field == "" {
+			// The input as a whole is not an object (an array, a string).
+			return &InputError{Field: "input", Problem: "must be a JSON object with target and mode"}
+		}
+		// Kind, not Type: an operator knows "string", not "rotation.Mode".
+		return &InputError{Field: typeErr.Field, Problem: "must be a " + typeErr.Type.Kind().String()}
 	}
 	var syntaxErr *json.SyntaxError
 	if errors.As(err, &syntaxErr) {
