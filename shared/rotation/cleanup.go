@@ -170,9 +170,22 @@ func (s *Steps) undoExecution(ctx context.Context, dd KeysAPI, st secretState, a
 			appIDs = append(appIDs, KeyRef{Type: "app", ID: k.ID, Name: k.Name, Last4: k.Last4})
 		}
 	}
+	deleted, err := deleteRefs(ctx, dd, target.ServiceAccountID, append(apiIDs, appIDs...), protect)
+	res.Deleted = append(res.Deleted, deleted...)
+	if err != nil {
+		return res, err
+	}
+	return res, s.releasePending(ctx, st, token)
+}
+
+// deleteRefs deletes each key in refs once, skipping the ids in keep, and
+// returns those it deleted; a key already gone counts as deleted. owner is
+// the service account whose application keys these are.
+func deleteRefs(ctx context.Context, dd KeysAPI, owner string, refs []KeyRef, keep map[string]bool) ([]KeyRef, error) {
+	deleted := []KeyRef{}
 	seen := map[string]bool{}
-	for _, k := range append(apiIDs, appIDs...) {
-		if seen[k.ID] || protect[k.ID] {
+	for _, k := range refs {
+		if seen[k.ID] || keep[k.ID] {
 			continue
 		}
 		seen[k.ID] = true
@@ -180,14 +193,14 @@ func (s *Steps) undoExecution(ctx context.Context, dd KeysAPI, st secretState, a
 		if k.Type == "api" {
 			err = dd.DeleteAPIKey(ctx, k.ID)
 		} else {
-			err = dd.DeleteAppKey(ctx, target.ServiceAccountID, k.ID)
+			err = dd.DeleteAppKey(ctx, owner, k.ID)
 		}
 		if err := datadog.IgnoreNotFound(err); err != nil {
-			return res, datadogErr("delete "+k.Type+" key "+k.ID, err)
+			return deleted, datadogErr("delete "+k.Type+" key "+k.ID, err)
 		}
-		res.Deleted = append(res.Deleted, k)
+		deleted = append(deleted, k)
 	}
-	return res, s.releasePending(ctx, st, token)
+	return deleted, nil
 }
 
 // releasePending removes AWSPENDING from version if it is there. A label

@@ -3,8 +3,6 @@ package rotation
 import (
 	"context"
 	"slices"
-
-	"github.com/ddrotate/ddrotate/shared/datadog"
 )
 
 // DeleteOld revokes the credential the rotation retired.
@@ -57,22 +55,14 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 		doomed = append(doomed, more...)
 	}
 
-	seen := map[string]bool{}
-	for _, k := range doomed {
-		if seen[k.ID] || protect[k.ID] || k.ID == rec.New.APIKeyID || k.ID == rec.New.AppKeyID {
-			continue
-		}
-		seen[k.ID] = true
-		var err error
-		if k.Type == "api" {
-			err = dd.DeleteAPIKey(ctx, k.ID)
-		} else {
-			err = dd.DeleteAppKey(ctx, owner, k.ID)
-		}
-		if err := datadog.IgnoreNotFound(err); err != nil {
-			return res, datadogErr("delete old "+k.Type+" key "+k.ID, err)
-		}
-		res.Revoked = append(res.Revoked, k)
+	keep := map[string]bool{rec.New.APIKeyID: true, rec.New.AppKeyID: true}
+	for id := range protect {
+		keep[id] = true
+	}
+	revoked, err := deleteRefs(ctx, dd, owner, doomed, keep)
+	res.Revoked = append(res.Revoked, revoked...)
+	if err != nil {
+		return res, err
 	}
 	s.log().Info("old keys revoked", "step", "deleteold", "target", rec.Target, "mode", rec.Mode,
 		"execution", rec.ExecutionID, "revoked", len(res.Revoked))
