@@ -246,19 +246,22 @@ func (s *Steps) createKeys(ctx context.Context, dd KeysAPI, target Target, rec R
 // ddrotate needs to find its own keys again on retry.
 var adminScopes = []string{"api_keys_read", "api_keys_write", "api_keys_delete", "org_app_keys_read", "org_app_keys_write", "service_account_write"}
 
-// inheritedScopes returns the scopes the new application key gets: those of
-// the key it replaces, as the secret records them or, failing that, as
-// Datadog does. A new key never gets wider scopes than the old one had.
+// inheritedScopes returns the scopes the new application key gets: for a
+// team, those of the key it replaces, as the secret records them or, failing
+// that, as Datadog does, so a new key never gets wider scopes than the old
+// one had; for the admin credential, exactly the scopes ddrotate needs.
 func inheritedScopes(ctx context.Context, dd KeysAPI, target Target, old keySet) ([]string, error) {
+	if target.Kind == KindAdmin {
+		// The admin key's scopes are fixed by what ddrotate calls; asking
+		// Datadog for the old key's would cost a call every rotation.
+		return adminScopes, nil
+	}
 	if len(old.Scopes) > 0 {
 		return old.Scopes, nil
 	}
 	k, err := dd.GetAppKey(ctx, target.ServiceAccountID, old.AppKeyID)
 	if err == nil {
 		return k.Scopes, nil
-	}
-	if datadog.IsNotFound(err) && target.Kind == KindAdmin {
-		return adminScopes, nil
 	}
 	if datadog.IsNotFound(err) {
 		return nil, &DatadogError{Op: "read scopes of application key " + old.AppKeyID,
