@@ -236,12 +236,11 @@ func (s *Steps) releaseStaleLock(ctx context.Context, dd KeysAPI, st secretState
 	if holder == "" {
 		return &RotationInProgressError{Target: st.target.Name, HolderExecution: fmt.Sprintf("unknown (version %s was not written by ddrotate; remove its AWSPENDING label by hand once you know it is unused)", holderVersion)}
 	}
-	out, err := s.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(holder)})
-	switch {
-	case err != nil && awsErrorCode(err) == "ExecutionDoesNotExist":
-	case err != nil:
-		return awsErr("describe the execution holding AWSPENDING", err)
-	case out.Status == sfntypes.ExecutionStatusRunning || out.Status == sfntypes.ExecutionStatusPendingRedrive:
+	running, err := s.isRunning(ctx, holder)
+	if err != nil {
+		return err
+	}
+	if running {
 		return &RotationInProgressError{Target: st.target.Name, HolderExecution: holder}
 	}
 	res, err := s.undoExecution(ctx, dd, st, adminServiceAccount, holder)
@@ -251,4 +250,17 @@ func (s *Steps) releaseStaleLock(ctx context.Context, dd KeysAPI, st secretState
 	s.log().Warn("released a stale AWSPENDING left by an execution that is no longer running",
 		"target", st.target.Name, "stale_execution", holder, "deleted_keys", len(res.Deleted))
 	return nil
+}
+
+// isRunning reports whether the execution is still running (or waiting to
+// be redriven); an execution Step Functions does not know is not running.
+func (s *Steps) isRunning(ctx context.Context, executionARN string) (bool, error) {
+	out, err := s.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(executionARN)})
+	switch {
+	case err != nil && awsErrorCode(err) == "ExecutionDoesNotExist":
+		return false, nil
+	case err != nil:
+		return false, awsErr("describe execution "+executionARN, err)
+	}
+	return out.Status == sfntypes.ExecutionStatusRunning || out.Status == sfntypes.ExecutionStatusPendingRedrive, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -43,6 +45,7 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 	// The admin target's application keys belong to the service account
 	// its own secret names, which no tag carries.
 	st.target.ServiceAccountID = rec.ServiceAccountID
+	rec.Retried = req.Attempt > 0
 	log := s.log().With("step", "create", "target", rec.Target, "mode", rec.Mode, "execution", rec.ExecutionID)
 
 	if holder := st.versionOf[stagePending]; holder == rec.PendingVersionID {
@@ -52,6 +55,9 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 		if err := s.releaseStaleLock(ctx, dd, st, holder, admin.ServiceAccountID); err != nil {
 			return Record{}, err
 		}
+	}
+	if err := checkAdminScopes(ctx, dd, admin); err != nil {
+		return Record{}, err
 	}
 	if rec.Mode == ModeScheduled {
 		if err := validateCurrent(ctx, dd, rec.Target, cur.keys()); err != nil {
@@ -148,14 +154,60 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 		KeyName:           KeyName(target.Name, executionID),
 		PendingVersionID:  VersionToken(target.Name, executionID),
 		PreviousVersionID: currentVersion,
-		GraceVersionID:    st.versionOf[stagePrevious],
 		ServiceAccountID:  target.ServiceAccountID,
 		Old:               cur.keys().ids(),
 	}
 	if in.Mode == ModeScheduled {
 		rec.GraceSeconds = int(target.Grace.Seconds())
 	}
+	rec.GraceVersionID, err = s.orphanableVersion(ctx, st, in.Mode, raw)
+	if err != nil {
+		return value{}, Record{}, err
+	}
 	return cur, rec, nil
+}
+
+// orphanableVersion returns the version that is AWSPREVIOUS as the rotation
+// begins, whose keys this rotation's DeleteOld must also delete: always in
+// compromise mode (they may be the leaked ones); in scheduled mode unless the
+// execution that retired them (the one that wrote AWSCURRENT, named in its
+// metadata) is still running and so will delete them itself at the end of
+// its grace period. Otherwise a rotation that failed after Store would leave
+// its old key alive for good.
+func (s *Steps) orphanableVersion(ctx context.Context, st secretState, mode Mode, currentRaw string) (string, error) {
+	grace := st.versionOf[stagePrevious]
+	if grace == "" || mode == ModeCompromise {
+		return grace, nil
+	}
+	retiring := holderOf(currentRaw)
+	if retiring == "" {
+		return grace, nil
+	}
+	running, err := s.isRunning(ctx, retiring)
+	if err != nil || running {
+		return "", err
+	}
+	return grace, nil
+}
+
+// checkAdminScopes makes sure, before anything changes, that the admin
+// application key holds every scope the rotation will use: a key that could
+// create but not delete would otherwise make the new key current and then
+// fail to revoke the old one, which after a leak is the one that matters.
+func checkAdminScopes(ctx context.Context, dd KeysAPI, admin credential.Admin) error {
+	k, err := dd.GetAppKey(ctx, admin.ServiceAccountID, admin.AppKeyID)
+	if err != nil {
+		return datadogErr("read the admin application key's scopes", err)
+	}
+	if k.Scopes == nil {
+		return nil // unscoped: it has every permission of its service account
+	}
+	for _, scope := range adminScopes {
+		if !slices.Contains(k.Scopes, scope) {
+			return &DatadogError{Op: "check the admin application key", Err: fmt.Errorf("it lacks the scope %s that rotation needs; create an admin application key with the scopes %s", scope, strings.Join(adminScopes, ", "))}
+		}
+	}
+	return nil
 }
 
 // validateCurrent proves, in scheduled mode, that the key consumers use now

@@ -7,12 +7,21 @@ import (
 
 // DeleteOld revokes the credential the rotation retired.
 //
-// In scheduled mode it deletes exactly the keys recorded as old when the
-// rotation began. In compromise mode it deletes every key of the target that
-// ddrotate manages (by name) or that any labelled version of the secret
-// names, except the new one: a leaked key, and a key still in another
-// rotation's grace period, both die. In both modes a key in AWSCURRENT is
-// never deleted, and a key already gone counts as deleted.
+// In scheduled mode it deletes the keys recorded as old when the rotation
+// began, and those of the version that was then AWSPREVIOUS: that one's grace
+// period ended before this rotation's did, and if its own rotation could not
+// delete it (a failure after Store), nobody else would. When Create had to
+// retry, it also deletes any second key under this execution's name: a create
+// that answered too late for the attempt that sent it.
+//
+// In compromise mode it deletes every key of the target that ddrotate manages
+// (by name) or that any labelled version of the secret names, except the new
+// one: a leaked key, and a key still in another rotation's grace period, both
+// die.
+//
+// In both modes a key in AWSCURRENT or AWSPENDING (a rotation that started
+// after this one's Store) is never deleted, and a key already gone counts as
+// deleted.
 func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult, error) {
 	rec := req.Rotation
 	res := DeleteOldResult{Revoked: []KeyRef{}}
@@ -28,7 +37,7 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 	if err != nil {
 		return res, err
 	}
-	protect, err := s.currentKeyIDs(ctx, st)
+	keep, err := s.liveKeyIDs(ctx, st)
 	if err != nil {
 		return res, err
 	}
@@ -43,22 +52,37 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 	}
 	if rec.Mode == ModeScheduled {
 		for _, k := range doomed {
-			if protect[k.ID] {
-				return res, &RefusedError{Target: rec.Target, KeyID: k.ID, Reason: "it is in AWSCURRENT, so consumers still read it"}
+			if keep[k.ID] {
+				return res, &RefusedError{Target: rec.Target, KeyID: k.ID, Reason: "it is in AWSCURRENT or AWSPENDING, so consumers read it or soon will"}
 			}
 		}
-	} else {
-		more, err := s.compromisedKeys(ctx, dd, st, owner, rec.GraceVersionID)
+	}
+	versions := []string{rec.GraceVersionID}
+	if rec.Mode == ModeCompromise {
+		managed, err := managedKeys(ctx, dd, st.target, owner, func(name string) bool { return IsManagedKeyName(rec.Target, name) })
 		if err != nil {
 			return res, err
 		}
-		doomed = append(doomed, more...)
+		doomed = append(doomed, managed...)
+		for label, v := range st.versionOf {
+			if label != stageCurrent && label != stagePending {
+				versions = append(versions, v)
+			}
+		}
+	} else if rec.Retried {
+		twins, err := managedKeys(ctx, dd, st.target, owner, func(name string) bool { return name == rec.KeyName })
+		if err != nil {
+			return res, err
+		}
+		doomed = append(doomed, twins...)
 	}
+	named, err := s.keysOfVersions(ctx, st, versions)
+	if err != nil {
+		return res, err
+	}
+	doomed = append(doomed, named...)
 
-	keep := map[string]bool{rec.New.APIKeyID: true, rec.New.AppKeyID: true}
-	for id := range protect {
-		keep[id] = true
-	}
+	keep[rec.New.APIKeyID], keep[rec.New.AppKeyID] = true, true
 	revoked, err := deleteRefs(ctx, dd, owner, doomed, keep)
 	res.Revoked = append(res.Revoked, revoked...)
 	if err != nil {
@@ -69,49 +93,63 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 	return res, nil
 }
 
-// compromisedKeys lists, for a compromise rotation, every key of the target
-// besides the recorded old ones: managed keys by name, and the keys that the
-// secret's other labelled versions (AWSPREVIOUS, a stale AWSPENDING) name,
-// and the version that was AWSPREVIOUS when the rotation began (graceVersion),
-// whose keys may still be in an earlier rotation's grace period.
-func (s *Steps) compromisedKeys(ctx context.Context, dd KeysAPI, st secretState, owner, graceVersion string) ([]KeyRef, error) {
+// liveKeyIDs returns the ids of the keys in the target's AWSCURRENT and
+// AWSPENDING versions: keys that consumers read, or that a rotation in
+// progress is about to make current.
+func (s *Steps) liveKeyIDs(ctx context.Context, st secretState) (map[string]bool, error) {
+	live, err := s.currentKeyIDs(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := s.keysOfVersions(ctx, st, []string{st.versionOf[stagePending]})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range pending {
+		live[k.ID] = true
+	}
+	return live, nil
+}
+
+// managedKeys lists the target's API keys (and application keys, for kinds
+// that have them) whose name ddrotate gave and match accepts.
+func managedKeys(ctx context.Context, dd KeysAPI, target Target, owner string, match func(name string) bool) ([]KeyRef, error) {
 	var keys []KeyRef
-	apiKeys, err := dd.ListAPIKeys(ctx, managedKeyFilter(st.target.Name))
+	apiKeys, err := dd.ListAPIKeys(ctx, managedKeyFilter(target.Name))
 	if err != nil {
 		return nil, datadogErr("list the target's API keys", err)
 	}
 	for _, k := range apiKeys {
-		if IsManagedKeyName(st.target.Name, k.Name) {
+		if IsManagedKeyName(target.Name, k.Name) && match(k.Name) {
 			keys = append(keys, KeyRef{Type: "api", ID: k.ID, Name: k.Name, Last4: k.Last4})
 		}
 	}
-	if st.target.Kind.hasAppKey() {
-		appKeys, err := dd.ListAppKeys(ctx, owner, managedKeyFilter(st.target.Name))
+	if target.Kind.hasAppKey() {
+		appKeys, err := dd.ListAppKeys(ctx, owner, managedKeyFilter(target.Name))
 		if err != nil {
 			return nil, datadogErr("list the target's application keys", err)
 		}
 		for _, k := range appKeys {
-			if IsManagedKeyName(st.target.Name, k.Name) {
+			if IsManagedKeyName(target.Name, k.Name) && match(k.Name) {
 				keys = append(keys, KeyRef{Type: "app", ID: k.ID, Name: k.Name, Last4: k.Last4})
 			}
 		}
 	}
-	versions := map[string]bool{}
-	if graceVersion != "" {
-		versions[graceVersion] = true
-	}
-	for label, v := range st.versionOf {
-		if label != stageCurrent {
-			versions[v] = true
-		}
-	}
-	delete(versions, st.versionOf[stageCurrent])
-	ordered := make([]string, 0, len(versions))
-	for v := range versions {
-		ordered = append(ordered, v)
-	}
+	return keys, nil
+}
+
+// keysOfVersions returns the keys that the given versions of the target's
+// secret name (empty ids and AWSCURRENT are skipped; each version is read
+// once).
+func (s *Steps) keysOfVersions(ctx context.Context, st secretState, versions []string) ([]KeyRef, error) {
+	var keys []KeyRef
+	ordered := slices.Clone(versions)
 	slices.Sort(ordered)
+	ordered = slices.Compact(ordered)
 	for _, v := range ordered {
+		if v == "" || v == st.versionOf[stageCurrent] {
+			continue
+		}
 		raw, found, err := s.getVersion(ctx, st.arn, v)
 		if err != nil {
 			return nil, err

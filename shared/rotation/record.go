@@ -23,7 +23,11 @@ type Record struct {
 	// began: its keys may still be alive in an earlier rotation's grace
 	// period. Store takes its label away, so a compromise rotation's
 	// DeleteOld finds it here.
-	GraceVersionID   string `json:"graceVersionId,omitempty"`
+	GraceVersionID string `json:"graceVersionId,omitempty"`
+	// Retried is set when Create needed more than one attempt: a create
+	// that answered too late may then have left a second key under KeyName,
+	// which DeleteOld removes.
+	Retried          bool   `json:"retried,omitempty"`
 	ServiceAccountID string `json:"serviceAccountId,omitempty"`
 	New              Keys   `json:"new"`
 	Old              Keys   `json:"old"`
