@@ -253,14 +253,21 @@ func (s *Steps) releaseStaleLock(ctx context.Context, dd KeysAPI, st secretState
 }
 
 // isRunning reports whether the execution is still running (or waiting to
-// be redriven); an execution Step Functions does not know is not running.
+// be redriven).
 func (s *Steps) isRunning(ctx context.Context, executionARN string) (bool, error) {
+	status, err := s.executionStatus(ctx, executionARN)
+	return status == sfntypes.ExecutionStatusRunning || status == sfntypes.ExecutionStatusPendingRedrive, err
+}
+
+// executionStatus returns an execution's status; one Step Functions does
+// not know has none ("").
+func (s *Steps) executionStatus(ctx context.Context, executionARN string) (sfntypes.ExecutionStatus, error) {
 	out, err := s.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(executionARN)})
 	switch {
 	case err != nil && awsErrorCode(err) == "ExecutionDoesNotExist":
-		return false, nil
+		return "", nil
 	case err != nil:
-		return false, awsErr("describe execution "+executionARN, err)
+		return "", awsErr("describe execution "+executionARN, err)
 	}
-	return out.Status == sfntypes.ExecutionStatusRunning || out.Status == sfntypes.ExecutionStatusPendingRedrive, nil
+	return out.Status, nil
 }

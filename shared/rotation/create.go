@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
@@ -168,12 +169,13 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 }
 
 // orphanableVersion returns the version that is AWSPREVIOUS as the rotation
-// begins, whose keys this rotation's DeleteOld must also delete: always in
-// compromise mode (they may be the leaked ones); in scheduled mode unless the
-// execution that retired them (the one that wrote AWSCURRENT, named in its
-// metadata) is still running and so will delete them itself at the end of
-// its grace period. Otherwise a rotation that failed after Store would leave
-// its old key alive for good.
+// begins if this rotation's DeleteOld must delete its keys too: always in
+// compromise mode (they may be the leaked ones); in scheduled mode only when
+// the execution that retired them (the one that wrote AWSCURRENT, named in
+// its metadata) ended without succeeding, since a rotation that failed after
+// Store leaves its old key alive and nobody else would delete it. A running
+// one deletes them itself at the end of its grace period, a successful one
+// already has, and a version ddrotate did not write is left alone.
 func (s *Steps) orphanableVersion(ctx context.Context, st secretState, mode Mode, currentRaw string) (string, error) {
 	grace := st.versionOf[stagePrevious]
 	if grace == "" || mode == ModeCompromise {
@@ -181,11 +183,15 @@ func (s *Steps) orphanableVersion(ctx context.Context, st secretState, mode Mode
 	}
 	retiring := holderOf(currentRaw)
 	if retiring == "" {
-		return grace, nil
+		return "", nil
 	}
-	running, err := s.isRunning(ctx, retiring)
-	if err != nil || running {
+	status, err := s.executionStatus(ctx, retiring)
+	if err != nil {
 		return "", err
+	}
+	switch status {
+	case sfntypes.ExecutionStatusRunning, sfntypes.ExecutionStatusPendingRedrive, sfntypes.ExecutionStatusSucceeded:
+		return "", nil
 	}
 	return grace, nil
 }

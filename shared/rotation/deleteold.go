@@ -3,6 +3,7 @@ package rotation
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // DeleteOld revokes the credential the rotation retired.
@@ -63,7 +64,7 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 		if err != nil {
 			return res, err
 		}
-		doomed = append(doomed, managed...)
+		doomed = append(doomed, madeBefore(managed, rec.New)...)
 		for label, v := range st.versionOf {
 			if label != stageCurrent && label != stagePending {
 				versions = append(versions, v)
@@ -111,6 +112,26 @@ func (s *Steps) liveKeyIDs(ctx context.Context, st secretState) (map[string]bool
 	return live, nil
 }
 
+// madeBefore keeps the keys made before this rotation's new ones. A key made
+// after them belongs to a rotation that started after this one's Store (it
+// could only take the lock then) and so was never exposed to the leak; it may
+// already be verified and about to become current, so it must live.
+func madeBefore(keys []KeyRef, fresh Keys) []KeyRef {
+	cutoff := map[string]time.Time{}
+	for _, k := range keys {
+		if k.ID == fresh.APIKeyID || k.ID == fresh.AppKeyID {
+			cutoff[k.Type] = k.created
+		}
+	}
+	var older []KeyRef
+	for _, k := range keys {
+		if c, ok := cutoff[k.Type]; !ok || k.created.Before(c) {
+			older = append(older, k)
+		}
+	}
+	return older
+}
+
 // managedKeys lists the target's API keys (and application keys, for kinds
 // that have them) whose name ddrotate gave and match accepts.
 func managedKeys(ctx context.Context, dd KeysAPI, target Target, owner string, match func(name string) bool) ([]KeyRef, error) {
@@ -121,7 +142,7 @@ func managedKeys(ctx context.Context, dd KeysAPI, target Target, owner string, m
 	}
 	for _, k := range apiKeys {
 		if IsManagedKeyName(target.Name, k.Name) && match(k.Name) {
-			keys = append(keys, KeyRef{Type: "api", ID: k.ID, Name: k.Name, Last4: k.Last4})
+			keys = append(keys, KeyRef{Type: "api", ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
 		}
 	}
 	if target.Kind.hasAppKey() {
@@ -131,7 +152,7 @@ func managedKeys(ctx context.Context, dd KeysAPI, target Target, owner string, m
 		}
 		for _, k := range appKeys {
 			if IsManagedKeyName(target.Name, k.Name) && match(k.Name) {
-				keys = append(keys, KeyRef{Type: "app", ID: k.ID, Name: k.Name, Last4: k.Last4})
+				keys = append(keys, KeyRef{Type: "app", ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
 			}
 		}
 	}

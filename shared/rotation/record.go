@@ -80,6 +80,8 @@ type KeyRef struct {
 	ID    string `json:"id"`
 	Name  string `json:"name,omitempty"`
 	Last4 string `json:"last4,omitempty"`
+	// created is when Datadog made the key, where a listing said so.
+	created time.Time
 }
 
 // DeleteOldResult lists the keys DeleteOld revoked.

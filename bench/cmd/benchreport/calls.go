@@ -136,7 +136,7 @@ func minimumCalls(kind rotation.Kind, mode rotation.Mode) map[string]int {
 
 // whyExtra says why the steps make a Datadog call beyond the minimum.
 var whyExtra = map[string]string{
-	ddemu.GetServiceAccountAppKey:   "reads the old application key's scopes (the secret records none)",
+	ddemu.GetServiceAccountAppKey:   "Create checks that the admin application key holds every scope rotation needs before anything changes; on a team's first rotation it also reads the old application key's scopes, which the seeded secret does not record",
 	ddemu.ListAPIKeys:               "lists the target's managed API keys by name",
 	ddemu.ListServiceAccountAppKeys: "lists the target's managed application keys by name",
 	ddemu.GetAPIKey:                 "reads back an API key made by an earlier attempt",
@@ -165,7 +165,7 @@ func extras(got, min map[string]int, mode rotation.Mode, notFound map[string]int
 				why = "compromise: " + why + " to revoke every one"
 			}
 			if nf := notFound[op]; nf > 0 && (op == ddemu.DeleteAPIKey || op == ddemu.DeleteServiceAccountAppKey) {
-				why = fmt.Sprintf("answered 404 ×%d: compromise deletes every key another labelled version names, here AWSPREVIOUS's, which the previous rotation already revoked", nf)
+				why = fmt.Sprintf("answered 404 ×%d: DeleteOld also deletes the keys of the version that was AWSPREVIOUS when the rotation began (so a rotation that failed after Store leaves no orphan); here the previous rotation had already revoked them", nf)
 			}
 			if why == "" {
 				why = "unexplained"
