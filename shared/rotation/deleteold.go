@@ -9,11 +9,11 @@ import (
 // DeleteOld revokes the credential the rotation retired.
 //
 // In scheduled mode it deletes the keys recorded as old when the rotation
-// began, and those of the version that was then AWSPREVIOUS: that one's grace
-// period ended before this rotation's did, and if its own rotation could not
-// delete it (a failure after Store), nobody else would. When Create had to
-// retry, it also deletes any second key under this execution's name: a create
-// that answered too late for the attempt that sent it.
+// began; those of the version that was then AWSPREVIOUS, when the rotation
+// that retired them failed after Store and so never deleted them; and
+// orphans: managed keys older than the new one that no label names (a create
+// that answered after its caller gave up), and, when Create had to retry, any
+// second key under this execution's name.
 //
 // In compromise mode it deletes every key of the target that ddrotate manages
 // (by name) or that any labelled version of the secret names, except the new
@@ -70,12 +70,21 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 				versions = append(versions, v)
 			}
 		}
-	} else if rec.Retried {
-		twins, err := managedKeys(ctx, dd, st.target, owner, func(name string) bool { return name == rec.KeyName })
+	} else {
+		// Sweep: a managed key older than the new one that no label names
+		// is an orphan (a create that answered after its caller gave up, a
+		// rollback that could not finish); and after a retried Create, a
+		// second key under this execution's name is one.
+		managed, err := managedKeys(ctx, dd, st.target, owner, func(string) bool { return true })
 		if err != nil {
 			return res, err
 		}
-		doomed = append(doomed, twins...)
+		doomed = append(doomed, madeBefore(managed, rec.New)...)
+		for _, k := range managed {
+			if rec.Retried && k.Name == rec.KeyName {
+				doomed = append(doomed, k)
+			}
+		}
 	}
 	named, err := s.keysOfVersions(ctx, st, versions)
 	if err != nil {
