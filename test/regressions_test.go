@@ -1,0 +1,170 @@
+package test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ddrotate/ddrotate/shared/ddemu"
+	"github.com/ddrotate/ddrotate/shared/rotation"
+	"github.com/ddrotate/ddrotate/statemachine"
+)
+
+// Product bugs the reliability suite found and that are fixed, each as the
+// scenario that showed it.
+
+// DeleteOld fails after Store (RotationIncomplete: the old key stays as
+// AWSPREVIOUS "until a retry or the next run deletes it"); the next
+// scheduled run must delete it. It once took the label away and left the
+// key alive for good (invariant 2).
+func TestScheduledRunAfterIncompleteDeletesOldKey(t *testing.T) {
+	w := newWorld(t)
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded) // keys now managed
+	w.at("DeleteOld", func(*statemachine.Execution) error {
+		w.Datadog.AddFault(ddemu.Fault{Op: ddemu.DeleteAPIKey, Status: 403})
+		return nil
+	})
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusFailed)
+	w.Datadog.ClearFaults()
+	before := w.snapshot()
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded)
+	reliability.add(cScenarios, 1)
+	reliability.check(t, w, before)
+}
+
+// A scheduled rotation whose CreateAPIKey is slower than the client's
+// bound: the retry creates a twin; the slow create lands during the grace
+// period (which the test waits for on the wall clock) and DeleteOld deletes
+// it.
+func TestScheduledLateCreateTwinIsDeleted(t *testing.T) {
+	w := newWorld(t)
+	before := w.snapshot()
+	w.at("Create", func(*statemachine.Execution) error {
+		w.Datadog.AddFault(ddemu.Fault{Op: ddemu.CreateAPIKey, Latency: 3 * time.Second, Times: 1})
+		return nil
+	})
+	w.at("GracePeriod", func(*statemachine.Execution) error {
+		if waitForFaultedCalls(w, 1, 4*time.Second) == 0 {
+			t.Error("the slow create never landed")
+		}
+		return nil
+	})
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded)
+	reliability.add(cScenarios, 1)
+	reliability.check(t, w, before)
+}
+
+// A compromise rotation with an admin key that lacks api_keys_delete is
+// refused before anything changes. It once moved AWSCURRENT and then could
+// not revoke the leaked key, which stayed alive.
+func TestCompromiseWithoutDeleteScopeIsRefusedUpFront(t *testing.T) {
+	w := newWorld(t)
+	putAdminWithScopes(t, w, []string{"api_keys_read", "api_keys_write", "org_app_keys_read", "org_app_keys_write", "service_account_write"})
+	before := w.snapshot()
+	x := w.rotate(t, "payments", rotation.ModeCompromise)
+	wantStatus(t, x, statemachine.StatusFailed)
+	if got := statesVisited(x); got != "Create>Rollback>NotifyFailed>RotationFailed" {
+		t.Errorf("states %s, want a refusal in Create", got)
+	}
+	reliability.add(cScenarios, 1)
+	reliability.check(t, w, before, "payments")
+}
+
+// A compromise rotation's DeleteOld must spare the AWSPENDING key of a
+// scheduled rotation that took the lock after the compromise's Store. It
+// once revoked it; the scheduled run, already verified, then made the
+// revoked key AWSCURRENT and both executions succeeded (invariant 1; for
+// the admin target, a dead admin credential).
+func TestCompromiseSparesPendingKeyOfNextRotation(t *testing.T) {
+	for _, target := range matrixTargets {
+		t.Run(target, func(t *testing.T) {
+			w := newWorld(t)
+			before := w.snapshot()
+			var sched *statemachine.Execution
+			atStore := make(chan struct{})
+			compDone := make(chan struct{})
+			w.at("DeleteOld", func(*statemachine.Execution) error { // the compromise, after its Store
+				var err error
+				if sched, err = w.StartRotation(context.Background(), target, rotation.ModeScheduled); err != nil {
+					t.Error(err)
+					return nil
+				}
+				w.at("Store", func(*statemachine.Execution) error { // the scheduled run, verified
+					close(atStore)
+					<-compDone
+					return nil
+				})
+				schedEnded := make(chan struct{})
+				go func() { _ = sched.Wait(context.Background()); close(schedEnded) }()
+				select {
+				case <-atStore:
+				case <-schedEnded:
+				}
+				return nil
+			})
+			comp := w.rotate(t, target, rotation.ModeCompromise)
+			close(compDone)
+			if sched == nil {
+				t.Fatal("the scheduled run did not start")
+			}
+			_ = sched.Wait(context.Background())
+			wantStatus(t, comp, statemachine.StatusSucceeded)
+			wantStatus(t, sched, statemachine.StatusSucceeded)
+			if revokedPendingOf(w, target, comp, sched) {
+				t.Error("the compromise revoked the scheduled rotation's new key")
+			}
+			reliability.add(cRaces, 1)
+			reliability.add(cScenarios, 1)
+			reliability.check(t, w, before)
+		})
+	}
+}
+
+// The same, with the scheduled rotation's key created while the
+// compromise's DeleteOld runs: DeleteOld is slowed in its listing of the
+// target's API keys; meanwhile a scheduled rotation creates and verifies its
+// key, and waits at Store until the compromise is over. DeleteOld once read
+// the keys to spare before listing, and revoked this one (the scheduled run
+// then made it AWSCURRENT: invariant 1).
+func TestCompromiseSparesKeyCreatedDuringItsDeleteOld(t *testing.T) {
+	for _, target := range matrixTargets {
+		t.Run(target, func(t *testing.T) {
+			w := newWorld(t)
+			before := w.snapshot()
+			var sched *statemachine.Execution
+			started := make(chan struct{})
+			compDone := make(chan struct{})
+			w.at("DeleteOld", func(*statemachine.Execution) error { // the compromise, after its Store
+				w.Datadog.AddFault(ddemu.Fault{Op: ddemu.ListAPIKeys, Latency: 1500 * time.Millisecond, Times: 1})
+				go func() {
+					defer close(started)
+					time.Sleep(300 * time.Millisecond) // DeleteOld is now waiting for its list
+					w.at("Store", func(*statemachine.Execution) error {
+						<-compDone
+						return nil
+					})
+					var err error
+					if sched, err = w.StartRotation(context.Background(), target, rotation.ModeScheduled); err != nil {
+						t.Error(err)
+					}
+				}()
+				return nil
+			})
+			comp := w.rotate(t, target, rotation.ModeCompromise)
+			close(compDone)
+			<-started
+			if sched == nil {
+				t.Fatal("the scheduled run did not start")
+			}
+			_ = sched.Wait(context.Background())
+			wantStatus(t, comp, statemachine.StatusSucceeded)
+			wantStatus(t, sched, statemachine.StatusSucceeded)
+			if revokedPendingOf(w, target, comp, sched) {
+				t.Error("the compromise revoked the scheduled rotation's key while it was pending")
+			}
+			reliability.add(cRaces, 1)
+			reliability.add(cScenarios, 1)
+			reliability.check(t, w, before)
+		})
+	}
+}
