@@ -234,7 +234,7 @@ func badCases() []badCase {
 				t.Fatal(err)
 			}
 		},
-		wantError: []string{"AWSError", "SecretError", "ConfigError"}, wantCause: []string{"marked for deletion"}, broken: "checkout"})
+		wantError: []string{"ConfigError"}, wantCause: []string{"scheduled for deletion"}, broken: "checkout"})
 	// The org at its API key cap.
 	for _, target := range []string{payments, analytics, admin} {
 		for _, mode := range []rotation.Mode{rotation.ModeScheduled, rotation.ModeCompromise} {

@@ -42,6 +42,10 @@ func (s *Steps) describeTarget(ctx context.Context, name string) (secretState, e
 		}
 		return secretState{}, awsErr("describe secret of "+name, err)
 	}
+	if out.DeletedDate != nil {
+		return secretState{}, &ConfigError{Target: name, Field: "secret " + aws.ToString(out.ARN),
+			Problem: "is scheduled for deletion; restore it (aws secretsmanager restore-secret) or remove the target"}
+	}
 	tags := make(map[string]string, len(out.Tags))
 	for _, t := range out.Tags {
 		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
