@@ -168,3 +168,25 @@ func TestCompromiseSparesKeyCreatedDuringItsDeleteOld(t *testing.T) {
 		})
 	}
 }
+
+// A compromise rotation whose Datadog create answered after the client gave
+// up (so Create's retry made the key again) can see the late key land after
+// it ended; the target's next rotation deletes that twin, which bears the old
+// credential's key name.
+func TestLateCreateTwinIsDeletedByTheNextRotation(t *testing.T) {
+	w := newWorld(t)
+	before := w.snapshot()
+	w.at("Create", func(*statemachine.Execution) error {
+		w.Datadog.AddFault(ddemu.Fault{Op: ddemu.CreateAPIKey, Latency: 3 * time.Second, Times: 1})
+		return nil
+	})
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeCompromise), statemachine.StatusSucceeded)
+	if waitForFaultedCalls(w, 1, 4*time.Second) != 1 {
+		t.Fatal("the slow create never landed")
+	}
+	if len(w.CheckInvariants(context.Background())) == 0 {
+		t.Fatal("the late create should have left a twin behind (the scenario is not testing anything)")
+	}
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded)
+	w.checkAll(t, before)
+}

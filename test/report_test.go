@@ -150,7 +150,7 @@ func TestReliabilityReport(t *testing.T) {
 		}
 		sort.Strings(bugs)
 		b.WriteString("\n## Left out for known product bugs\n\n")
-		b.WriteString("Each runs, and fails, as a reproduction in knownbugs_test.go with `DDROTATE_KNOWN_BUGS=1`.\n")
+		b.WriteString("Each case names the bug in the test that leaves it out.\n")
 		for _, bug := range bugs {
 			cases := leftOut[bug]
 			sort.Strings(cases)

@@ -153,6 +153,7 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 		SecretARN:         st.arn,
 		ExecutionID:       executionID,
 		KeyName:           KeyName(target.Name, executionID),
+		OldKeyName:        managedNameOf(target.Name, cur),
 		PendingVersionID:  VersionToken(target.Name, executionID),
 		PreviousVersionID: currentVersion,
 		ServiceAccountID:  target.ServiceAccountID,
@@ -166,6 +167,19 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 		return value{}, Record{}, err
 	}
 	return cur, rec, nil
+}
+
+// managedNameOf is the key name the credential's metadata records, if it
+// is a name ddrotate gives to keys of this target.
+func managedNameOf(target string, v value) string {
+	name := v.team.KeyName
+	if v.kind == KindAdmin {
+		name = v.admin.KeyName
+	}
+	if !IsManagedKeyName(target, name) {
+		return ""
+	}
+	return name
 }
 
 // orphanableVersion returns the version that is AWSPREVIOUS as the rotation

@@ -11,9 +11,8 @@ import (
 // In scheduled mode it deletes the keys recorded as old when the rotation
 // began; those of the version that was then AWSPREVIOUS, when the rotation
 // that retired them failed after Store and so never deleted them; and
-// orphans: managed keys older than the new one that no label names (a create
-// that answered after its caller gave up), and, when Create had to retry, any
-// second key under this execution's name.
+// orphans: managed keys older than the new one that no label names, and
+// twins left by a create that answered after its caller gave up.
 //
 // In compromise mode it deletes every key of the target that ddrotate manages
 // (by name) or that any labelled version of the secret names, except the new
@@ -59,30 +58,28 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 		}
 	}
 	versions := []string{rec.GraceVersionID}
-	if rec.Mode == ModeCompromise {
-		managed, err := managedKeys(ctx, dd, st.target, owner, func(name string) bool { return IsManagedKeyName(rec.Target, name) })
-		if err != nil {
-			return res, err
+	// Both modes sweep the target's managed keys for orphans: keys made
+	// before the new one (in compromise mode all of them are suspect; in
+	// scheduled mode no label names them any more), and any key bearing the
+	// name of this execution or of the one that made the old credential
+	// besides the keys those two rotations kept. Such a twin comes from a
+	// create that Datadog completed after its caller had given up and made
+	// the key again; if it lands after this rotation ends, the next one
+	// deletes it under the old credential's name.
+	managed, err := managedKeys(ctx, dd, st.target, owner, func(string) bool { return true })
+	if err != nil {
+		return res, err
+	}
+	doomed = append(doomed, madeBefore(managed, rec.New)...)
+	for _, k := range managed {
+		if k.Name == rec.KeyName || (rec.OldKeyName != "" && k.Name == rec.OldKeyName) {
+			doomed = append(doomed, k)
 		}
-		doomed = append(doomed, madeBefore(managed, rec.New)...)
+	}
+	if rec.Mode == ModeCompromise {
 		for label, v := range st.versionOf {
 			if label != stageCurrent && label != stagePending {
 				versions = append(versions, v)
-			}
-		}
-	} else {
-		// Sweep: a managed key older than the new one that no label names
-		// is an orphan (a create that answered after its caller gave up, a
-		// rollback that could not finish); and after a retried Create, a
-		// second key under this execution's name is one.
-		managed, err := managedKeys(ctx, dd, st.target, owner, func(string) bool { return true })
-		if err != nil {
-			return res, err
-		}
-		doomed = append(doomed, madeBefore(managed, rec.New)...)
-		for _, k := range managed {
-			if rec.Retried && k.Name == rec.KeyName {
-				doomed = append(doomed, k)
 			}
 		}
 	}

@@ -14,6 +14,9 @@ type Record struct {
 	SecretARN   string `json:"secretArn"`
 	ExecutionID string `json:"executionId"`
 	KeyName     string `json:"keyName"`
+	// OldKeyName is the name of the old credential's keys, when ddrotate
+	// made them: DeleteOld deletes any twin left under it.
+	OldKeyName string `json:"oldKeyName,omitempty"`
 	// PendingVersionID is the version this execution staged as AWSPENDING.
 	PendingVersionID string `json:"pendingVersionId"`
 	// PreviousVersionID is the version that was AWSCURRENT when the rotation
