@@ -17,6 +17,18 @@ func APIKey(label string) string { return derive("api", label, 32) }
 // hex characters), the same for the same label.
 func AppKey(label string) string { return derive("app", label, 40) }
 
+// AppToken returns a value shaped like the newer form of a Datadog
+// application key: "ddapp_" and 34 letters and digits.
+func AppToken(label string) string {
+	h := []byte(derive("token", label, 34))
+	for i := range h {
+		if h[i] >= 'a' && i%3 == 0 {
+			h[i] -= 'a' - 'A' // mixed case, as real tokens are
+		}
+	}
+	return "ddapp_" + string(h)
+}
+
 // Hex returns n lowercase hex characters derived from label, for values of
 // other key-like lengths (a UUID without its dashes, say).
 func Hex(label string, n int) string { return derive("hex", label, n) }
