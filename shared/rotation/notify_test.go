@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -226,11 +227,11 @@ func wantTime(t *testing.T, m map[string]any, field string, want time.Time) {
 // TestLeakScan makes sure the leak check would see a leak: a key value
 // anywhere in an emission is reported, a last4 is not.
 func TestLeakScan(t *testing.T) {
-	const value = "0123456789abcdef0123456789abcdef"
+	value := testkeys.APIKey("leak scan")
 	if got := leaks([]string{value}, map[string]string{"logs": `{"msg":"x","key":"` + value + `"}`}); len(got) != 1 {
 		t.Errorf("a value in the logs was not reported: %v", got)
 	}
-	if got := leaks([]string{value}, map[string]string{"logs": `{"last4":"cdef"}`}); len(got) != 0 {
+	if got := leaks([]string{value}, map[string]string{"logs": `{"last4":"` + value[len(value)-4:] + `"}`}); len(got) != 0 {
 		t.Errorf("a last4 was reported as a leak: %v", got)
 	}
 }
