@@ -107,15 +107,7 @@ func TestCompromiseSparesPendingKeyOfNextRotation(t *testing.T) {
 			if sched == nil {
 				t.Fatal("the scheduled run did not start")
 			}
-			_ = sched.Wait(context.Background())
-			wantStatus(t, comp, statemachine.StatusSucceeded)
-			wantStatus(t, sched, statemachine.StatusSucceeded)
-			if revokedPendingOf(w, target, comp, sched) {
-				t.Error("the compromise revoked the scheduled rotation's new key")
-			}
-			reliability.add(cRaces, 1)
-			reliability.add(cScenarios, 1)
-			reliability.check(t, w, before)
+			bothRotated(t, w, target, comp, sched, before)
 		})
 	}
 }
@@ -156,15 +148,7 @@ func TestCompromiseSparesKeyCreatedDuringItsDeleteOld(t *testing.T) {
 			if sched == nil {
 				t.Fatal("the scheduled run did not start")
 			}
-			_ = sched.Wait(context.Background())
-			wantStatus(t, comp, statemachine.StatusSucceeded)
-			wantStatus(t, sched, statemachine.StatusSucceeded)
-			if revokedPendingOf(w, target, comp, sched) {
-				t.Error("the compromise revoked the scheduled rotation's key while it was pending")
-			}
-			reliability.add(cRaces, 1)
-			reliability.add(cScenarios, 1)
-			reliability.check(t, w, before)
+			bothRotated(t, w, target, comp, sched, before)
 		})
 	}
 }
@@ -189,4 +173,20 @@ func TestLateCreateTwinIsDeletedByTheNextRotation(t *testing.T) {
 	}
 	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded)
 	w.checkAll(t, before)
+}
+
+// bothRotated waits for the scheduled run and checks that the compromise and
+// it both succeeded, that the compromise spared the scheduled run's key, and
+// the invariants.
+func bothRotated(t *testing.T, w *world, target string, comp, sched *statemachine.Execution, before snapshot) {
+	t.Helper()
+	_ = sched.Wait(context.Background())
+	wantStatus(t, comp, statemachine.StatusSucceeded)
+	wantStatus(t, sched, statemachine.StatusSucceeded)
+	if revokedPendingOf(w, target, comp, sched) {
+		t.Error("the compromise revoked the scheduled rotation's new key")
+	}
+	reliability.add(cRaces, 1)
+	reliability.add(cScenarios, 1)
+	reliability.check(t, w, before)
 }
