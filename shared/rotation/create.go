@@ -65,7 +65,7 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 			return Record{}, err
 		}
 	}
-	if req.Attempt > 0 {
+	if rec.Retried {
 		// An earlier attempt may have written our version and lost the
 		// answer, or lost the race for the lock after writing it.
 		if _, found, err := s.getVersion(ctx, st.arn, rec.PendingVersionID); err != nil {
@@ -78,7 +78,7 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 		}
 	}
 
-	fresh, err := s.createKeys(ctx, dd, st.target, rec, cur, req.Attempt > 0)
+	fresh, err := s.createKeys(ctx, dd, st.target, rec, cur, rec.Retried)
 	if err != nil {
 		return Record{}, err
 	}
@@ -122,7 +122,7 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credential.Admin, in Input, executionID string) (value, Record, error) {
 	currentVersion := st.versionOf[stageCurrent]
 	if currentVersion == "" {
-		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errors.New("has no value yet: put the first credential as described in the README")}
+		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errNoValueYet}
 	}
 	raw, found, err := s.getVersion(ctx, st.arn, currentVersion)
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 		return value{}, Record{}, &ConflictError{Target: in.Target, Problem: "the AWSCURRENT version disappeared while reading it"}
 	}
 	if uninitialized(raw) {
-		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errors.New("holds the stack's placeholder, not a credential: put the first credential as described in the README")}
+		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errPlaceholder}
 	}
 	cur, err := parseValue(st.target, raw)
 	if err != nil {

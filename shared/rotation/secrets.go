@@ -3,6 +3,7 @@ package rotation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -23,6 +24,12 @@ const (
 	// UpdateSecretVersionStage, which fails when another version holds it:
 	// that failure is what makes AWSPENDING a lock.
 	stageStaged = "DDROTATE_STAGED"
+)
+
+// Why a target's secret cannot be rotated before its first real credential.
+var (
+	errNoValueYet  = errors.New("has no value yet: put the first credential as described in the README")
+	errPlaceholder = errors.New("holds the stack's placeholder, not a credential: put the first credential as described in the README")
 )
 
 // secretState is a target's secret as DescribeSecret shows it.
@@ -93,7 +100,7 @@ func (s *Steps) getStage(ctx context.Context, secretID, stage string) (value, ve
 	out, err := s.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID), VersionStage: aws.String(stage)})
 	if err != nil {
 		if awsErrorCode(err) == "ResourceNotFoundException" {
-			return "", "", &SecretError{SecretID: secretID, Stage: stage, Err: fmt.Errorf("has no value yet: put the first credential as described in the README")}
+			return "", "", &SecretError{SecretID: secretID, Stage: stage, Err: errNoValueYet}
 		}
 		return "", "", awsErr("get secret value", err)
 	}
