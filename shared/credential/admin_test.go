@@ -36,8 +36,8 @@ func TestParseAdminWithMetadataAndTokenAppKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := admin.AppKey.Last4(); got != "4567" {
-		t.Errorf("AppKey.Last4() = %q, want 4567", got)
+	if got, want := admin.AppKey.Last4(), fixtureAdminAppToken[len(fixtureAdminAppToken)-4:]; got != want {
+		t.Errorf("AppKey.Last4() = %q, want %q", got, want)
 	}
 	wantTime := time.Date(2025, 9, 8, 9, 24, 42, 999350000, time.UTC)
 	if admin.KeyName != "ddrotate-admin-4f2a9c1e" || !admin.RotatedAt.Equal(wantTime) ||
@@ -88,7 +88,7 @@ func TestParseAdminRejects(t *testing.T) {
 			f["adminApiKey"], f["adminAppKey"] = f["adminAppKey"], f["adminApiKey"]
 		}), "adminApiKey"},
 		{"adminAppKey of 39 hex", edit(with("adminAppKey", fixtureAdminAppKey[1:])), "adminAppKey"},
-		{"adminAppKeyId bad UUID", edit(with("adminAppKeyId", "e01199cd849e4fb8ae34af8b6a8cd129")), "adminAppKeyId"},
+		{"adminAppKeyId bad UUID", edit(with("adminAppKeyId", strings.ReplaceAll("e01199cd-849e-4fb8-ae34-af8b6a8cd129", "-", ""))), "adminAppKeyId"},
 		{"site foreign", edit(with("site", "datadoghq.com.evil.com")), "site"},
 		{"rotatedAt a number", edit(with("rotatedAt", 1757323482)), "rotatedAt"},
 	}

@@ -4,24 +4,47 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
 
-// Key values in the fixtures under testdata.
-const (
-	fixtureAdminAPIKey = "0123456789abcdef0123456789ab1a2b"
-	fixtureAdminAppKey = "fedcba9876543210fedcba9876543210fedc3c4d"
-	fixtureTeamAPIKey  = "aaaabbbbccccddddeeeeffff00001111"
-	fixtureTeamAppKey  = "1111222233334444555566667777888899990000"
+// Key values in the fixtures under testdata, generated at run time so that no
+// key-shaped string is committed.
+var (
+	fixtureAdminAPIKey   = testkeys.APIKey("credential admin")
+	fixtureAdminAppKey   = testkeys.AppKey("credential admin")
+	fixtureAdminAppToken = testkeys.AppToken("credential admin")
+	fixtureTeamAPIKey    = testkeys.APIKey("credential team")
+	fixtureTeamAppKey    = testkeys.AppKey("credential team")
 )
 
+// fixtureKeys replaces the placeholders that the fixtures under testdata hold
+// in place of keys:
+//
+//	${ADMIN_API_KEY}    fixtureAdminAPIKey
+//	${ADMIN_APP_KEY}    fixtureAdminAppKey
+//	${ADMIN_APP_TOKEN}  fixtureAdminAppToken (a "ddapp_" application key)
+//	${TEAM_API_KEY}     fixtureTeamAPIKey
+//	${TEAM_APP_KEY}     fixtureTeamAppKey
+var fixtureKeys = strings.NewReplacer(
+	"${ADMIN_API_KEY}", fixtureAdminAPIKey,
+	"${ADMIN_APP_KEY}", fixtureAdminAppKey,
+	"${ADMIN_APP_TOKEN}", fixtureAdminAppToken,
+	"${TEAM_API_KEY}", fixtureTeamAPIKey,
+	"${TEAM_APP_KEY}", fixtureTeamAppKey,
+)
+
+// readFixture returns the named file under testdata with its key placeholders
+// (see fixtureKeys) replaced by generated keys.
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data
+	return []byte(fixtureKeys.Replace(string(data)))
 }
 
 // editedFixture returns the named fixture with edit applied to its fields.

@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
 
 // A key kept in a field that ddrotate does not model; it must not leak either.
-const unknownFieldKey = "5555666677778888999900001111abcd"
+var unknownFieldKey = testkeys.APIKey("credential unknown field")
 
 // rotationError stands for an error type elsewhere in the project that
 // carries a credential, exported or not.
@@ -149,9 +151,9 @@ func TestLogValueShowsIdentifiers(t *testing.T) {
 	want := map[string]any{
 		"site":             "ap1.datadoghq.com",
 		"apiKeyId":         "2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44",
-		"apiKeyLast4":      "1111",
+		"apiKeyLast4":      fixtureTeamAPIKey[len(fixtureTeamAPIKey)-4:],
 		"appKeyId":         "7a1b9c3d-5e6f-4a0b-8c2d-1e3f5a7b9c0d",
-		"appKeyLast4":      "0000",
+		"appKeyLast4":      fixtureTeamAppKey[len(fixtureTeamAppKey)-4:],
 		"serviceAccountId": "fbebe517-c0ed-45a9-b3c9-4377cbe04efd",
 		"keyName":          "ddrotate-payments-4f2a9c1e",
 	}
@@ -164,15 +166,16 @@ func TestLogValueShowsIdentifiers(t *testing.T) {
 
 func TestSecretMaskedForms(t *testing.T) {
 	s := NewSecret(fixtureTeamAPIKey)
+	masked := "****" + fixtureTeamAPIKey[len(fixtureTeamAPIKey)-4:]
 	tests := []struct {
 		name, got, want string
 	}{
-		{"%v", fmt.Sprintf("%v", s), "****1111"},
-		{"%q", fmt.Sprintf("%q", s), `"****1111"`},
-		{"%#v", fmt.Sprintf("%#v", s), "credential.Secret{****1111}"},
-		{"%x", fmt.Sprintf("%x", s), "****1111"},
-		{"json", mustJSON(t, s), `"****1111"`},
-		{"json map key", mustJSON(t, map[Secret]int{s: 1}), `{"****1111":1}`},
+		{"%v", fmt.Sprintf("%v", s), masked},
+		{"%q", fmt.Sprintf("%q", s), `"` + masked + `"`},
+		{"%#v", fmt.Sprintf("%#v", s), "credential.Secret{" + masked + "}"},
+		{"%x", fmt.Sprintf("%x", s), masked},
+		{"json", mustJSON(t, s), `"` + masked + `"`},
+		{"json map key", mustJSON(t, map[Secret]int{s: 1}), `{"` + masked + `":1}`},
 		{"zero json", mustJSON(t, Secret{}), `""`},
 	}
 	for _, tt := range tests {

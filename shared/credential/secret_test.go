@@ -2,7 +2,17 @@ package credential
 
 import (
 	"testing"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
+
+var (
+	secretAPIKey   = testkeys.APIKey("credential secret")
+	secretAppToken = testkeys.AppToken("credential secret")
+)
+
+// last4 returns the last four characters of s.
+func last4(s string) string { return s[len(s)-4:] }
 
 func TestSecretLast4(t *testing.T) {
 	tests := []struct {
@@ -12,8 +22,8 @@ func TestSecretLast4(t *testing.T) {
 	}{
 		{"zero", "", ""},
 		{"too short to show any of it", "abcdef123", ""},
-		{"API key", "0123456789abcdef0123456789ab1a2b", "1a2b"},
-		{"application key token", "ddapp_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", "4567"},
+		{"API key", secretAPIKey, last4(secretAPIKey)},
+		{"application key token", secretAppToken, last4(secretAppToken)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -32,7 +42,7 @@ func TestSecretString(t *testing.T) {
 	}{
 		{"zero shows nothing", "", ""},
 		{"short shows only the mask", "abcdef123", "****"},
-		{"key shows its last four", "0123456789abcdef0123456789ab1a2b", "****1a2b"},
+		{"key shows its last four", secretAPIKey, "****" + last4(secretAPIKey)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,7 +54,7 @@ func TestSecretString(t *testing.T) {
 }
 
 func TestSecretRevealAndIsZero(t *testing.T) {
-	const value = "0123456789abcdef0123456789ab1a2b"
+	value := secretAPIKey
 	s := NewSecret(value)
 	if s.Reveal() != value {
 		t.Error("Reveal() did not return the wrapped value")
@@ -62,16 +72,21 @@ func TestSecretRevealAndIsZero(t *testing.T) {
 }
 
 func TestSecretEqual(t *testing.T) {
-	a := NewSecret("0123456789abcdef0123456789ab1a2b")
+	a := NewSecret(secretAPIKey)
+	// otherLast is secretAPIKey with its last character changed.
+	otherLast := secretAPIKey[:len(secretAPIKey)-1] + "0"
+	if otherLast == secretAPIKey {
+		otherLast = secretAPIKey[:len(secretAPIKey)-1] + "1"
+	}
 	tests := []struct {
 		name string
 		b    Secret
 		want bool
 	}{
-		{"same value, other Secret", NewSecret("0123456789abcdef0123456789ab1a2b"), true},
+		{"same value, other Secret", NewSecret(secretAPIKey), true},
 		{"same Secret", a, true},
-		{"differs in the last character", NewSecret("0123456789abcdef0123456789ab1a2c"), false},
-		{"prefix", NewSecret("0123456789abcdef"), false},
+		{"differs in the last character", NewSecret(otherLast), false},
+		{"prefix", NewSecret(secretAPIKey[:16]), false},
 		{"zero", Secret{}, false},
 	}
 	for _, tt := range tests {

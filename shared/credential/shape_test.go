@@ -3,19 +3,22 @@ package credential
 import (
 	"strings"
 	"testing"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
 
 func TestValidAPIKey(t *testing.T) {
+	k := testkeys.APIKey("credential shape")
 	tests := []struct {
 		key  string
 		want bool
 	}{
-		{"0123456789abcdef0123456789abcdef", true},
-		{"0123456789ABCDEF0123456789ABCDEF", false},
-		{"0123456789abcdef0123456789abcde", false},
-		{"0123456789abcdef0123456789abcdef0", false},
-		{"0123456789abcdef0123456789abcdeg", false},
-		{"0123456789abcdef0123456789abcde\n", false},
+		{k, true},
+		{strings.ToUpper(k), false},
+		{k[:31], false},
+		{k + "0", false},
+		{k[:31] + "g", false},
+		{k[:31] + "\n", false},
 		{"", false},
 	}
 	for _, tt := range tests {
@@ -26,20 +29,21 @@ func TestValidAPIKey(t *testing.T) {
 }
 
 func TestValidAppKey(t *testing.T) {
+	k, tok := testkeys.AppKey("credential shape"), testkeys.AppToken("credential shape")
 	tests := []struct {
 		key  string
 		want bool
 	}{
-		{strings.Repeat("0a", 20), true},
-		{"ddapp_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", true},
-		{strings.Repeat("0A", 20), false},
-		{strings.Repeat("0a", 16), false}, // an API key
-		{strings.Repeat("0a", 21), false},
-		{"ddapp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456", false},
-		{"ddapp_AbCdEfGhIjKlMnOpQrStUvWxYz012345678", false},
-		{"ddapp_AbCdEfGhIjKlMnOpQrStUvWxYz01234_67", false},
-		{"DDAPP_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", false},
-		{"xxapp_AbCdEfGhIjKlMnOpQrStUvWxYz01234567", false},
+		{k, true},
+		{tok, true},
+		{strings.ToUpper(k), false},
+		{testkeys.APIKey("credential shape"), false}, // an API key
+		{k + "0a", false},
+		{tok[:len(tok)-1], false},
+		{tok + "8", false},
+		{tok[:len(tok)-3] + "_" + tok[len(tok)-2:], false},
+		{"DDAPP_" + strings.TrimPrefix(tok, "ddapp_"), false},
+		{"xxapp_" + strings.TrimPrefix(tok, "ddapp_"), false},
 		{"", false},
 	}
 	for _, tt := range tests {
@@ -56,7 +60,7 @@ func TestValidID(t *testing.T) {
 	}{
 		{"9286a10e-fe08-48ba-9884-8e26e7e67695", true},
 		{"9286A10E-FE08-48BA-9884-8E26E7E67695", false},
-		{"9286a10efe0848ba98848e26e7e67695", false},
+		{strings.ReplaceAll("9286a10e-fe08-48ba-9884-8e26e7e67695", "-", ""), false},
 		{"9286a10e-fe08-48ba-9884-8e26e7e6769", false},
 		{"9286a10e-fe08-48ba-9884-8e26e7e676950", false},
 		{"9286a10e_fe08_48ba_9884_8e26e7e67695", false},

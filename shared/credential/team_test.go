@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
 
 func TestParseTeamWithAppKey(t *testing.T) {
@@ -75,7 +77,7 @@ func TestTeamSecretStringAfterRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const newAPIKey = "9999888877776666555544443333cafe"
+	newAPIKey := testkeys.APIKey("credential rotated team")
 	team.APIKey = NewSecret(newAPIKey)
 	team.APIKeyID = "11111111-2222-4333-8444-555555555555"
 	team.RotatedAt = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -9,16 +9,22 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 	"github.com/ddrotate/ddrotate/shared/credential"
 )
 
 // Key values the fake servers below answer with. The tests check that they
-// never reach an error message.
-const (
-	leakedAPIKey = "5555666677778888999900001111abcd"
-	leakedAppKey = "aaaa5555666677778888999900001111abcdabcd"
-	adminAPIKey  = "0123456789abcdef0123456789abcdef"
-	adminAppKey  = "0123456789abcdef0123456789abcdef01234567"
+// never reach an error message. They are generated at run time so that no
+// key-shaped string is committed.
+var (
+	leakedAPIKey   = testkeys.APIKey("datadog leaked")
+	leakedAppKey   = testkeys.AppKey("datadog leaked")
+	leakedAppToken = testkeys.AppToken("datadog leaked")
+	adminAPIKey    = testkeys.APIKey("datadog admin")
+	adminAppKey    = testkeys.AppKey("datadog admin")
+
+	// unknownAPIKey is well-formed but known to no server or emulator.
+	unknownAPIKey = testkeys.APIKey("datadog unknown")
 )
 
 // fakeClient returns a client whose requests are all answered by handler.
@@ -55,7 +61,7 @@ func TestErrorsNeverCarryResponseBodies(t *testing.T) {
 		{"upper-case key", 400,
 			`{"errors":["` + strings.ToUpper(leakedAppKey) + `"]}`, KindBadRequest, ""},
 		{"application key token", 409,
-			`{"errors":["conflict with ddapp_AbCdEfGhIjKlMnOpQrStUvWxYz01234567"]}`, KindBadRequest, ""},
+			`{"errors":["conflict with ` + leakedAppToken + `"]}`, KindBadRequest, ""},
 		{"JSON:API errors", 404,
 			`{"errors":[{"status":"404","title":"Not Found","detail":"API key not found"}]}`, KindNotFound, "API key not found"},
 		{"not the errors shape", 401, `{"key":"` + leakedAPIKey + `"}`, KindUnauthorized, ""},

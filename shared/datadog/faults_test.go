@@ -157,7 +157,7 @@ func TestMissingScopeIsReported(t *testing.T) {
 
 func TestUnknownAdminKeyIsForbidden(t *testing.T) {
 	o := newOrg(t, Options{})
-	client := o.newClient(t, "0123456789abcdef0123456789abcdef", o.admin.AppKey, Options{})
+	client := o.newClient(t, unknownAPIKey, o.admin.AppKey, Options{})
 
 	_, err := client.ListAPIKeys(context.Background(), "")
 	e := errorKind(t, err, KindForbidden)

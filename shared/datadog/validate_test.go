@@ -22,7 +22,7 @@ func TestValidateAPIKey(t *testing.T) {
 	}{
 		{"live key", live.Key, ""},
 		{"revoked key", revoked.Key, KindInvalid},
-		{"never existed", "0123456789abcdef0123456789abcdef", KindInvalid},
+		{"never existed", unknownAPIKey, KindInvalid},
 		{"empty", "", KindInvalid},
 	}
 	for _, tt := range tests {
@@ -49,7 +49,7 @@ func TestValidateKeys(t *testing.T) {
 	}{
 		{"live pair", apiKey.Key, appKey.Key, ""},
 		{"revoked application key", apiKey.Key, revokedApp.Key, KindInvalid},
-		{"unknown API key", "0123456789abcdef0123456789abcdef", appKey.Key, KindInvalid},
+		{"unknown API key", unknownAPIKey, appKey.Key, KindInvalid},
 		{"no application key", apiKey.Key, "", KindInvalid},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
 
 // probe is a request that succeeds for an unscoped key of the admin service account.
@@ -60,8 +62,8 @@ func TestProbesCoverEveryEndpoint(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	const unknownAPIKey = "0123456789abcdef0123456789abcdef"
-	const unknownAppKey = "0123456789abcdef0123456789abcdef01234567"
+	unknownAPIKey := testkeys.APIKey("ddemu unknown")
+	unknownAppKey := testkeys.AppKey("ddemu unknown")
 	allBut := func(perm string) []string {
 		return slices.DeleteFunc(append(slices.Clone(AdminScopes), PermUserAppKeys), func(s string) bool { return s == perm })
 	}

@@ -7,10 +7,39 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
 
+// Key values of the admin in testdata/seed.json, generated at run time so that
+// no key-shaped string is committed.
+var (
+	seedAPIKey = testkeys.APIKey("ddemu seed admin")
+	seedAppKey = testkeys.AppKey("ddemu seed admin")
+)
+
+// exampleSeedPath writes testdata/seed.json, with its key placeholders
+// replaced, to a temporary directory and returns the copy's path. The
+// placeholders are:
+//
+//	${API_KEY}  seedAPIKey, the admin API key
+//	${APP_KEY}  seedAppKey, the admin application key
+func exampleSeedPath(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "seed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.NewReplacer("${API_KEY}", seedAPIKey, "${APP_KEY}", seedAppKey).Replace(string(data)))
+	path := filepath.Join(t.TempDir(), "seed.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func TestLoadSeedExample(t *testing.T) {
-	seed, err := LoadSeed(filepath.Join("testdata", "seed.json"))
+	seed, err := LoadSeed(exampleSeedPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +55,8 @@ func TestLoadSeedExample(t *testing.T) {
 		t.Errorf("OrgName = %q", srv.OrgName())
 	}
 	h := &harness{t: t, srv: srv, admin: Admin{
-		APIKey: "11111111111111111111111111111111",
-		AppKey: "2222222222222222222222222222222222222222",
+		APIKey: seedAPIKey,
+		AppKey: seedAppKey,
 	}}
 	list := h.do("GET", "/api/v2/api_keys", nil).mustStatus(t, http.StatusOK)
 	if got := names(list); !slices.Equal(got, []string{"ddrotate-admin", "payments-prod"}) {
@@ -49,7 +78,7 @@ func TestLoadSeedExample(t *testing.T) {
 }
 
 func TestLoadSeedRejects(t *testing.T) {
-	const secret = "abcdefabcdefabcdefabcdefabcdefab"
+	secret := testkeys.APIKey("ddemu seed duplicate")
 	tests := []struct {
 		name, json, wantErr string
 	}{
@@ -57,7 +86,7 @@ func TestLoadSeedRejects(t *testing.T) {
 		{"not JSON", `{`, "parse seed"},
 		{"duplicate id", `{"serviceAccounts":[{"id":"a","name":"x"}],"apiKeys":[{"id":"a","name":"y"}]}`, `id "a" is used twice`},
 		{"short API key", `{"apiKeys":[{"name":"x","key":"abc"}]}`, "32 lowercase hex"},
-		{"uppercase app key", `{"appKeys":[{"name":"x","ownerId":"o","key":"` + strings.Repeat("A", 40) + `"}]}`, "40 lowercase hex"},
+		{"uppercase app key", `{"appKeys":[{"name":"x","ownerId":"o","key":"` + strings.ToUpper(testkeys.AppKey("ddemu seed uppercase")) + `"}]}`, "40 lowercase hex"},
 		{"same value twice", `{"apiKeys":[{"name":"x","key":"` + secret + `"},{"name":"y","key":"` + secret + `"}]}`, "used twice"},
 		{"app key without owner", `{"appKeys":[{"name":"x"}]}`, "ownerId is required"},
 		{"over the cap", `{"maxApiKeys":1,"apiKeys":[{"name":"x"},{"name":"y"}]}`, "exceed the org cap"},
@@ -84,7 +113,7 @@ func TestLoadSeedRejects(t *testing.T) {
 }
 
 func TestNewPanicsOnInvalidSeedWithoutValues(t *testing.T) {
-	const value = "abcdefabcdefabcdefabcdefabcdefab"
+	value := testkeys.APIKey("ddemu seed duplicate")
 	defer func() {
 		msg, _ := recover().(string)
 		if !strings.Contains(msg, "used twice") || strings.Contains(msg, value) {

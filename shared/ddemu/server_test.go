@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ddrotate/ddrotate/internal/testkeys"
 )
 
 // listening starts a harness on a loopback port and returns its base URL.
@@ -179,7 +181,7 @@ func TestObservationsNeverHoldKeyValues(t *testing.T) {
 	h.do("GET", "/api/v2/api_keys/"+created, nil)
 	h.do("GET", "/api/v2/api_keys/"+created, nil)
 	h.do("POST", saAppKeysPath(sa.ID), appKeyBody("a", nil))
-	h.doWith(keys{api: "0123456789abcdef0123456789abcdef"}, "GET", "/api/v1/validate", nil)
+	h.doWith(keys{api: testkeys.APIKey("ddemu unknown")}, "GET", "/api/v1/validate", nil)
 
 	printed := fmt.Sprintf("%v %+v %#v %v %+v %#v %v %#v",
 		h.srv.Calls(), h.srv.Calls(), h.srv.Counters(),
