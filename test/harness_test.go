@@ -1,40 +1,22 @@
 package test
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ddrotate/ddrotate/internal/syncbuf"
 	"github.com/ddrotate/ddrotate/shared/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 	"github.com/ddrotate/ddrotate/statemachine"
 )
 
-// syncBuffer is a bytes.Buffer safe for the steps' concurrent logging.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // world is one local deployment with the standard teams.
 type world struct {
 	*localenv.Env
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 
 	hookMu sync.Mutex
 	// before runs once when an execution first enters the named state: fault
@@ -83,7 +65,7 @@ type worldOption func(*localenv.Options)
 
 func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	w := &world{logs: logs, before: map[string]func(*statemachine.Execution) error{}, always: map[string]func(*statemachine.Execution) error{}}
 	o := localenv.Options{LogOutput: logs, DatadogTimeout: 2 * time.Second, BeforeState: w.beforeState}
 	for _, opt := range opts {

@@ -8,28 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ddrotate/ddrotate/internal/syncbuf"
 )
-
-// lockedBuffer collects serve's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // The AWS CLI works unchanged against `ddrotate serve`: it reads a seeded
 // team secret, writes and reads a new one, and publishes to the topic.
@@ -42,7 +25,7 @@ func TestAWSCLIAgainstServe(t *testing.T) {
 		t.Skip("the aws CLI is not on PATH; install Debian's awscli package (set DDROTATE_REQUIRE_AWSCLI=1 to make this a failure)")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "--datadog-addr", "127.0.0.1:0", "--aws-addr", "127.0.0.1:0"}, out, out)

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
+	"github.com/ddrotate/ddrotate/internal/syncbuf"
 	"github.com/ddrotate/ddrotate/shared/awsemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
@@ -68,7 +69,7 @@ type fixture struct {
 	topicARN string
 	execs    *executions
 	steps    *rotation.Steps
-	logs     *syncBuffer
+	logs     *syncbuf.Buffer
 
 	targets map[string]*target
 	execSeq int
@@ -125,7 +126,7 @@ func newFixtureWith(tb testing.TB, leakCheck bool) *fixture {
 		admin:     admin,
 		aws:       awsemu.New(awsemu.Options{}),
 		execs:     &executions{status: map[string]sfntypes.ExecutionStatus{}},
-		logs:      &syncBuffer{},
+		logs:      &syncbuf.Buffer{},
 		targets:   map[string]*target{},
 		handedOut: map[string]bool{},
 	}
@@ -359,9 +360,7 @@ func (f *fixture) resetEmitted() {
 	f.mu.Lock()
 	f.emitted = nil
 	f.mu.Unlock()
-	f.logs.mu.Lock()
-	f.logs.buf.Reset()
-	f.logs.mu.Unlock()
+	f.logs.Reset()
 }
 
 // holdDatadog makes the next Datadog call of op stop before it is answered
@@ -637,24 +636,6 @@ func (x *executions) DescribeExecution(_ context.Context, in *sfn.DescribeExecut
 }
 
 // --- leak check (invariant 4) ---
-
-// syncBuffer is a bytes.Buffer that steps running concurrently may log to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // recordingTransport passes Datadog requests through and remembers every
 // key value in the answers, so that the leak scan also knows the values of
