@@ -174,7 +174,7 @@ func Leaks(values []string, texts map[string]string) []string {
 	var hits []string
 	for where, text := range texts {
 		for _, v := range values {
-			if strings.Contains(text, v) {
+			if len(v) >= 16 && strings.Contains(text, v) { // shorter values are not keys
 				hits = append(hits, fmt.Sprintf("a key value (…%s) appears in %s", v[len(v)-4:], where))
 			}
 		}

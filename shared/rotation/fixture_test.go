@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +32,7 @@ import (
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
 	"github.com/ddrotate/ddrotate/shared/ddemu"
+	"github.com/ddrotate/ddrotate/shared/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -739,27 +739,13 @@ func (f *fixture) emissions() map[string]string {
 	return out
 }
 
-// leaks returns, for each emission that contains one of values, where.
-func leaks(values []string, emissions map[string]string) []string {
-	var found []string
-	for _, where := range slices.Sorted(maps.Keys(emissions)) {
-		text := emissions[where]
-		for i, v := range values {
-			if len(v) >= 16 && strings.Contains(text, v) {
-				found = append(found, where+" contains key value #"+strconv.Itoa(i)+" (…"+v[len(v)-4:]+")")
-			}
-		}
-	}
-	return found
-}
-
 // checkNoLeaks is invariant 4: no key value in anything the steps emitted.
 func (f *fixture) checkNoLeaks() {
 	values := f.keyValues()
 	if len(values) < 2 {
 		f.t.Errorf("leak check: only %d key values known; the scan would prove nothing", len(values))
 	}
-	for _, l := range leaks(values, f.emissions()) {
+	for _, l := range localenv.Leaks(values, f.emissions()) {
 		f.t.Errorf("leak: %s", l)
 	}
 }

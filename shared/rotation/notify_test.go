@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/ddrotate/ddrotate/internal/testkeys"
+	"github.com/ddrotate/ddrotate/shared/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -154,7 +155,7 @@ func TestNotify(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, m)
 			}
-			if l := leaks(f.keyValues(), map[string]string{"message": got.Message + got.Subject}); len(l) != 0 {
+			if l := localenv.Leaks(f.keyValues(), map[string]string{"message": got.Message + got.Subject}); len(l) != 0 {
 				t.Errorf("%v", l)
 			}
 		})
@@ -228,10 +229,10 @@ func wantTime(t *testing.T, m map[string]any, field string, want time.Time) {
 // anywhere in an emission is reported, a last4 is not.
 func TestLeakScan(t *testing.T) {
 	value := testkeys.APIKey("leak scan")
-	if got := leaks([]string{value}, map[string]string{"logs": `{"msg":"x","key":"` + value + `"}`}); len(got) != 1 {
+	if got := localenv.Leaks([]string{value}, map[string]string{"logs": `{"msg":"x","key":"` + value + `"}`}); len(got) != 1 {
 		t.Errorf("a value in the logs was not reported: %v", got)
 	}
-	if got := leaks([]string{value}, map[string]string{"logs": `{"last4":"` + value[len(value)-4:] + `"}`}); len(got) != 0 {
+	if got := localenv.Leaks([]string{value}, map[string]string{"logs": `{"last4":"` + value[len(value)-4:] + `"}`}); len(got) != 0 {
 		t.Errorf("a last4 was reported as a leak: %v", got)
 	}
 }
