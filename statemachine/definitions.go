@@ -1,6 +1,6 @@
-// Package statemachine holds ddrotate's Amazon States Language definitions and
-// a local executor that runs them unchanged, so the definition that is deployed
-// is the one the tests and the demo exercise.
+// Package statemachine holds ddrotate's Amazon States Language definitions,
+// embedded so that the CDK stack deploys exactly the bytes that the local
+// executor (internal/asl) runs in the tests and the demo.
 package statemachine
 
 import _ "embed"

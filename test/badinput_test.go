@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/awsemu"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/internal/testkeys"
-	"github.com/ddrotate/ddrotate/shared/awsemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
-	"github.com/ddrotate/ddrotate/shared/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // badCase is one bad input: something wrong with the execution input, a
@@ -297,7 +297,7 @@ func TestBadInput(t *testing.T) {
 		_ = x.Wait(context.Background())
 		reliability.add(cBadInputs, 1)
 		reliability.add(cScenarios, 1)
-		if x.Status() != statemachine.StatusFailed {
+		if x.Status() != asl.StatusFailed {
 			t.Fatalf("execution %s, want FAILED (error %q, states %s)", x.Status(), x.Error(), statesVisited(x))
 		}
 		if !slices.Contains(c.wantError, x.Error()) {

@@ -6,9 +6,10 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/ddrotate/ddrotate/shared/awsemu"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
-	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/awsemu"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 	"github.com/ddrotate/ddrotate/statemachine"
 )
@@ -42,12 +43,12 @@ var (
 func routeTo(w *world, state, target string) {
 	switch {
 	case beforeStoreFailure[state]:
-		w.at("Store", func(*statemachine.Execution) error {
+		w.at("Store", func(*asl.Execution) error {
 			w.AWS.AddFault(awsemu.Fault{Service: "secretsmanager", Action: "UpdateSecretVersionStage", SecretID: localenv.SecretPrefix + target, Status: 400, ErrorCode: "AccessDeniedException", Times: 1})
 			return nil
 		})
 	case afterStoreFailure[state]:
-		w.at("DeleteOld", func(*statemachine.Execution) error {
+		w.at("DeleteOld", func(*asl.Execution) error {
 			w.Datadog.AddFault(ddemu.Fault{Op: ddemu.DeleteAPIKey, Status: 403})
 			return nil
 		})
@@ -79,11 +80,11 @@ func TestStoppedAtEachStateThenRecovered(t *testing.T) {
 	forEachParallel(t, 4, scenarios, func(s scenario) string { return string(s.mode) + "/" + s.target + "/" + s.state },
 		func(t *testing.T, s scenario) {
 			w := newWorld(t)
-			wantStatus(t, w.rotate(t, s.target, s.mode), statemachine.StatusSucceeded)
+			wantStatus(t, w.rotate(t, s.target, s.mode), asl.StatusSucceeded)
 			before := w.snapshot()
 			routeTo(w, s.state, s.target)
 			stopped := false
-			w.at(s.state, func(*statemachine.Execution) error {
+			w.at(s.state, func(*asl.Execution) error {
 				stopped = true
 				return errors.New("stopped by operator at " + s.state)
 			})
@@ -93,11 +94,11 @@ func TestStoppedAtEachStateThenRecovered(t *testing.T) {
 			if !stopped {
 				t.Fatalf("the execution never entered %s (states %s)", s.state, statesVisited(dead))
 			}
-			wantStatus(t, dead, statemachine.StatusAborted)
+			wantStatus(t, dead, asl.StatusAborted)
 			reliability.add(cStopScenarios, 1)
 			reliability.add(cScenarios, 1)
 			next := w.rotate(t, s.target, s.mode)
-			wantStatus(t, next, statemachine.StatusSucceeded)
+			wantStatus(t, next, asl.StatusSucceeded)
 			if w.CurrentVersion(s.target) == before[s.target] {
 				t.Errorf("the recovering execution did not rotate %s", s.target)
 			}

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddrotate/ddrotate/shared/awsemu"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
-	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/awsemu"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // callPair is one (state, call) pair of a clean rotation: a call the named
@@ -58,7 +58,7 @@ func enumeratePairs(t *testing.T, target string, mode rotation.Mode) ([]callPair
 	w.Datadog.ResetObservations()
 	w.AWS.ResetObservations()
 	x := w.rotate(t, target, mode)
-	wantStatus(t, x, statemachine.StatusSucceeded)
+	wantStatus(t, x, asl.StatusSucceeded)
 	dd, aws := w.Datadog.Calls(), w.AWS.Calls()
 	marks.mu.Lock()
 	ms := append([]stateMark(nil), marks.marks...)
@@ -238,7 +238,7 @@ func runFaultScenario(t *testing.T, s faultScenario) string {
 	before := w.snapshot()
 	target, mode := s.Pair.Target, rotation.Mode(s.Pair.Mode)
 	armed := false
-	w.at(s.Pair.State, func(*statemachine.Execution) error {
+	w.at(s.Pair.State, func(*asl.Execution) error {
 		s.arm(w)
 		armed = true
 		if s.Fault.Name == "latency 3s" && mode == rotation.ModeScheduled && s.Pair.State != "GracePeriod" {
@@ -246,7 +246,7 @@ func runFaultScenario(t *testing.T, s faultScenario) string {
 			// the emulator's latency is real time. A scheduled grace lasts
 			// hours: a call slowed by seconds has long landed when it ends,
 			// so let it land before the grace is over.
-			w.at("GracePeriod", func(*statemachine.Execution) error {
+			w.at("GracePeriod", func(*asl.Execution) error {
 				waitForFaultedCalls(w, s.Times, 4*time.Second)
 				return nil
 			})
@@ -278,24 +278,24 @@ func runFaultScenario(t *testing.T, s faultScenario) string {
 	if hits == 0 {
 		t.Errorf("the fault never hit a call (states %s)", statesVisited(x))
 	}
-	if s.landsAfterEnd() && x.Status() == statemachine.StatusSucceeded {
+	if s.landsAfterEnd() && x.Status() == asl.StatusSucceeded {
 		next := w.rotate(t, target, rotation.ModeScheduled)
-		wantStatus(t, next, statemachine.StatusSucceeded)
+		wantStatus(t, next, asl.StatusSucceeded)
 		reliability.add("late creates cleaned up by the next rotation", 1)
 	}
 	path := statesVisited(x)
 	var outcome string
 	switch {
-	case x.Status() == statemachine.StatusSucceeded:
+	case x.Status() == asl.StatusSucceeded:
 		outcome = "rotated"
 		if w.CurrentVersion(target) == before[target] {
 			t.Errorf("execution succeeded but AWSCURRENT did not move")
 		}
 		reliability.check(t, w, before)
-	case x.Status() == statemachine.StatusFailed && strings.Contains(path, ">Rollback>"):
+	case x.Status() == asl.StatusFailed && strings.Contains(path, ">Rollback>"):
 		outcome = "failed before Store, rolled back (" + x.Error() + ")"
 		reliability.check(t, w, before, target)
-	case x.Status() == statemachine.StatusFailed && strings.Contains(path, ">NotifyIncomplete>"):
+	case x.Status() == asl.StatusFailed && strings.Contains(path, ">NotifyIncomplete>"):
 		outcome = "failed after Store (" + x.Error() + ")"
 		if w.CurrentVersion(target) == before[target] {
 			t.Errorf("failed after Store but AWSCURRENT is the old version")
@@ -307,7 +307,7 @@ func runFaultScenario(t *testing.T, s faultScenario) string {
 	}
 	// Every fault of the matrix is transient and hits at most twice: the
 	// clients' and the definition's retries are there to ride it out.
-	if x.Status() != statemachine.StatusSucceeded {
+	if x.Status() != asl.StatusSucceeded {
 		t.Errorf("a transient fault hitting %d call(s) should be ridden out, but the execution ended %s %s", s.Times, x.Status(), x.Error())
 		t.Logf("%s: %s %s: %s via %s", s, x.Status(), x.Error(), x.Cause(), path)
 	}

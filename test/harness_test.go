@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/internal/syncbuf"
-	"github.com/ddrotate/ddrotate/shared/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // world is one local deployment with the standard teams.
@@ -21,26 +21,26 @@ type world struct {
 	hookMu sync.Mutex
 	// before runs once when an execution first enters the named state: fault
 	// tests arm a fault at the step they aim at, or stop the execution there.
-	before map[string]func(x *statemachine.Execution) error
+	before map[string]func(x *asl.Execution) error
 	// always runs every time any execution enters the named state.
-	always map[string]func(x *statemachine.Execution) error
+	always map[string]func(x *asl.Execution) error
 }
 
 // every arranges for f to run each time any execution enters state.
-func (w *world) every(state string, f func(x *statemachine.Execution) error) {
+func (w *world) every(state string, f func(x *asl.Execution) error) {
 	w.hookMu.Lock()
 	defer w.hookMu.Unlock()
 	w.always[state] = f
 }
 
 // at arranges for f to run once, the next time any execution enters state.
-func (w *world) at(state string, f func(x *statemachine.Execution) error) {
+func (w *world) at(state string, f func(x *asl.Execution) error) {
 	w.hookMu.Lock()
 	defer w.hookMu.Unlock()
 	w.before[state] = f
 }
 
-func (w *world) beforeState(x *statemachine.Execution, state string) error {
+func (w *world) beforeState(x *asl.Execution, state string) error {
 	w.hookMu.Lock()
 	f := w.before[state]
 	delete(w.before, state)
@@ -66,7 +66,7 @@ type worldOption func(*localenv.Options)
 func newWorld(t testing.TB, opts ...worldOption) *world {
 	t.Helper()
 	logs := &syncbuf.Buffer{}
-	w := &world{logs: logs, before: map[string]func(*statemachine.Execution) error{}, always: map[string]func(*statemachine.Execution) error{}}
+	w := &world{logs: logs, before: map[string]func(*asl.Execution) error{}, always: map[string]func(*asl.Execution) error{}}
 	o := localenv.Options{LogOutput: logs, DatadogTimeout: 2 * time.Second, BeforeState: w.beforeState}
 	for _, opt := range opts {
 		opt(&o)
@@ -116,7 +116,7 @@ func (w *world) checkAll(t testing.TB, before snapshot, unchanged ...string) {
 	}
 }
 
-func (w *world) rotate(t testing.TB, target string, mode rotation.Mode) *statemachine.Execution {
+func (w *world) rotate(t testing.TB, target string, mode rotation.Mode) *asl.Execution {
 	t.Helper()
 	x, err := w.Rotate(context.Background(), target, mode)
 	if err != nil {
@@ -125,7 +125,7 @@ func (w *world) rotate(t testing.TB, target string, mode rotation.Mode) *statema
 	return x
 }
 
-func wantStatus(t testing.TB, x *statemachine.Execution, want statemachine.Status) {
+func wantStatus(t testing.TB, x *asl.Execution, want asl.Status) {
 	t.Helper()
 	if got := x.Status(); got != want {
 		t.Fatalf("execution %s: status %s, want %s (error %q, cause %q)", x.Name(), got, want, x.Error(), x.Cause())
@@ -142,7 +142,7 @@ func (w *world) events(target string) []string {
 }
 
 // statesVisited lists the states an execution entered, in order.
-func statesVisited(x *statemachine.Execution) string {
+func statesVisited(x *asl.Execution) string {
 	var names []string
 	for _, ev := range x.History() {
 		if strings.HasSuffix(ev.Type, "StateEntered") {

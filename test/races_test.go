@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // createdBy returns the ids of the keys x's Create made.
-func createdBy(x *statemachine.Execution) map[string]bool {
+func createdBy(x *asl.Execution) map[string]bool {
 	ids := map[string]bool{}
 	for _, ev := range x.History() {
 		if ev.State == "Create" && strings.HasSuffix(ev.Type, "StateExited") {
@@ -38,7 +38,7 @@ func createdBy(x *statemachine.Execution) map[string]bool {
 }
 
 // revokedBy returns the ids of the keys x's DeleteOld revoked.
-func revokedBy(x *statemachine.Execution) map[string]bool {
+func revokedBy(x *asl.Execution) map[string]bool {
 	ids := map[string]bool{}
 	for _, ev := range x.History() {
 		if ev.State == "DeleteOld" && strings.HasSuffix(ev.Type, "StateExited") {
@@ -66,7 +66,7 @@ func revokedBy(x *statemachine.Execution) map[string]bool {
 // failed to verify it (KeyNotYetValidError, with no fault armed) or made the
 // revoked key AWSCURRENT. (comp revoking other's key after other stored it,
 // when other rotated first, is what a compromise must do.)
-func revokedPendingOf(w *world, target string, comp, other *statemachine.Execution) bool {
+func revokedPendingOf(w *world, target string, comp, other *asl.Execution) bool {
 	created, revoked := createdBy(other), revokedBy(comp)
 	hit := false
 	for id := range created {
@@ -96,7 +96,7 @@ func TestRaceScheduledAndCompromiseStartedTogether(t *testing.T) {
 				if i%2 == 1 {
 					modes[0], modes[1] = modes[1], modes[0]
 				}
-				var xs []*statemachine.Execution
+				var xs []*asl.Execution
 				for _, m := range modes {
 					x, err := w.StartRotation(context.Background(), target, m)
 					if err != nil {
@@ -122,9 +122,9 @@ func TestRaceScheduledAndCompromiseStartedTogether(t *testing.T) {
 				for j, x := range xs {
 					outcome := "rotated"
 					switch {
-					case x.Status() == statemachine.StatusSucceeded:
+					case x.Status() == asl.StatusSucceeded:
 						rotated++
-					case x.Status() == statemachine.StatusFailed && statesVisited(x) == "Create>Rollback>NotifyFailed>RotationFailed":
+					case x.Status() == asl.StatusFailed && statesVisited(x) == "Create>Rollback>NotifyFailed>RotationFailed":
 						// Gave way before taking anything: rolled back, its
 						// team told. The expected name is
 						// RotationInProgressError. Misleading names
@@ -187,7 +187,7 @@ func TestRaceCompromiseDuringGracePeriod(t *testing.T) {
 				if i > 0 {
 					// With managed keys from earlier rotations.
 					for range i {
-						wantStatus(t, w.rotate(t, target, rotation.ModeScheduled), statemachine.StatusSucceeded)
+						wantStatus(t, w.rotate(t, target, rotation.ModeScheduled), asl.StatusSucceeded)
 					}
 				}
 				before := w.snapshot()
@@ -195,8 +195,8 @@ func TestRaceCompromiseDuringGracePeriod(t *testing.T) {
 				var compromised, newest struct {
 					api, app string
 				}
-				var comp *statemachine.Execution
-				w.at("GracePeriod", func(*statemachine.Execution) error {
+				var comp *asl.Execution
+				w.at("GracePeriod", func(*asl.Execution) error {
 					cur, _ := w.CurrentKeys(target)
 					compromised.api, compromised.app = cur.APIKeyID, cur.AppKeyID
 					x, err := w.Rotate(context.Background(), target, rotation.ModeCompromise)
@@ -212,8 +212,8 @@ func TestRaceCompromiseDuringGracePeriod(t *testing.T) {
 				if comp == nil {
 					t.Fatalf("the scheduled run never reached GracePeriod (states %s)", statesVisited(sched))
 				}
-				wantStatus(t, comp, statemachine.StatusSucceeded)
-				wantStatus(t, sched, statemachine.StatusSucceeded)
+				wantStatus(t, comp, asl.StatusSucceeded)
+				wantStatus(t, sched, asl.StatusSucceeded)
 				now, _ := w.CurrentKeys(target)
 				newest.api, newest.app = now.APIKeyID, now.AppKeyID
 				for what, id := range map[string]string{

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddrotate/ddrotate/shared/ddemu"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // Product bugs the reliability suite found and that are fixed, each as the
@@ -19,15 +19,15 @@ import (
 // key alive for good (invariant 2).
 func TestScheduledRunAfterIncompleteDeletesOldKey(t *testing.T) {
 	w := newWorld(t)
-	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded) // keys now managed
-	w.at("DeleteOld", func(*statemachine.Execution) error {
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), asl.StatusSucceeded) // keys now managed
+	w.at("DeleteOld", func(*asl.Execution) error {
 		w.Datadog.AddFault(ddemu.Fault{Op: ddemu.DeleteAPIKey, Status: 403})
 		return nil
 	})
-	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusFailed)
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), asl.StatusFailed)
 	w.Datadog.ClearFaults()
 	before := w.snapshot()
-	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded)
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), asl.StatusSucceeded)
 	reliability.add(cScenarios, 1)
 	reliability.check(t, w, before)
 }
@@ -39,17 +39,17 @@ func TestScheduledRunAfterIncompleteDeletesOldKey(t *testing.T) {
 func TestScheduledLateCreateTwinIsDeleted(t *testing.T) {
 	w := newWorld(t)
 	before := w.snapshot()
-	w.at("Create", func(*statemachine.Execution) error {
+	w.at("Create", func(*asl.Execution) error {
 		w.Datadog.AddFault(ddemu.Fault{Op: ddemu.CreateAPIKey, Latency: 3 * time.Second, Times: 1})
 		return nil
 	})
-	w.at("GracePeriod", func(*statemachine.Execution) error {
+	w.at("GracePeriod", func(*asl.Execution) error {
 		if waitForFaultedCalls(w, 1, 4*time.Second) == 0 {
 			t.Error("the slow create never landed")
 		}
 		return nil
 	})
-	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded)
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), asl.StatusSucceeded)
 	reliability.add(cScenarios, 1)
 	reliability.check(t, w, before)
 }
@@ -62,7 +62,7 @@ func TestCompromiseWithoutDeleteScopeIsRefusedUpFront(t *testing.T) {
 	putAdminWithScopes(t, w, []string{"api_keys_read", "api_keys_write", "org_app_keys_read", "org_app_keys_write", "service_account_write"})
 	before := w.snapshot()
 	x := w.rotate(t, "payments", rotation.ModeCompromise)
-	wantStatus(t, x, statemachine.StatusFailed)
+	wantStatus(t, x, asl.StatusFailed)
 	if got := statesVisited(x); got != "Create>Rollback>NotifyFailed>RotationFailed" {
 		t.Errorf("states %s, want a refusal in Create", got)
 	}
@@ -80,16 +80,16 @@ func TestCompromiseSparesPendingKeyOfNextRotation(t *testing.T) {
 		t.Run(target, func(t *testing.T) {
 			w := newWorld(t)
 			before := w.snapshot()
-			var sched *statemachine.Execution
+			var sched *asl.Execution
 			atStore := make(chan struct{})
 			compDone := make(chan struct{})
-			w.at("DeleteOld", func(*statemachine.Execution) error { // the compromise, after its Store
+			w.at("DeleteOld", func(*asl.Execution) error { // the compromise, after its Store
 				var err error
 				if sched, err = w.StartRotation(context.Background(), target, rotation.ModeScheduled); err != nil {
 					t.Error(err)
 					return nil
 				}
-				w.at("Store", func(*statemachine.Execution) error { // the scheduled run, verified
+				w.at("Store", func(*asl.Execution) error { // the scheduled run, verified
 					close(atStore)
 					<-compDone
 					return nil
@@ -123,15 +123,15 @@ func TestCompromiseSparesKeyCreatedDuringItsDeleteOld(t *testing.T) {
 		t.Run(target, func(t *testing.T) {
 			w := newWorld(t)
 			before := w.snapshot()
-			var sched *statemachine.Execution
+			var sched *asl.Execution
 			started := make(chan struct{})
 			compDone := make(chan struct{})
-			w.at("DeleteOld", func(*statemachine.Execution) error { // the compromise, after its Store
+			w.at("DeleteOld", func(*asl.Execution) error { // the compromise, after its Store
 				w.Datadog.AddFault(ddemu.Fault{Op: ddemu.ListAPIKeys, Latency: 1500 * time.Millisecond, Times: 1})
 				go func() {
 					defer close(started)
 					time.Sleep(300 * time.Millisecond) // DeleteOld is now waiting for its list
-					w.at("Store", func(*statemachine.Execution) error {
+					w.at("Store", func(*asl.Execution) error {
 						<-compDone
 						return nil
 					})
@@ -160,29 +160,29 @@ func TestCompromiseSparesKeyCreatedDuringItsDeleteOld(t *testing.T) {
 func TestLateCreateTwinIsDeletedByTheNextRotation(t *testing.T) {
 	w := newWorld(t)
 	before := w.snapshot()
-	w.at("Create", func(*statemachine.Execution) error {
+	w.at("Create", func(*asl.Execution) error {
 		w.Datadog.AddFault(ddemu.Fault{Op: ddemu.CreateAPIKey, Latency: 3 * time.Second, Times: 1})
 		return nil
 	})
-	wantStatus(t, w.rotate(t, "payments", rotation.ModeCompromise), statemachine.StatusSucceeded)
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeCompromise), asl.StatusSucceeded)
 	if waitForFaultedCalls(w, 1, 4*time.Second) != 1 {
 		t.Fatal("the slow create never landed")
 	}
 	if len(w.CheckInvariants(context.Background())) == 0 {
 		t.Fatal("the late create should have left a twin behind (the scenario is not testing anything)")
 	}
-	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), statemachine.StatusSucceeded)
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeScheduled), asl.StatusSucceeded)
 	w.checkAll(t, before)
 }
 
 // bothRotated waits for the scheduled run and checks that the compromise and
 // it both succeeded, that the compromise spared the scheduled run's key, and
 // the invariants.
-func bothRotated(t *testing.T, w *world, target string, comp, sched *statemachine.Execution, before snapshot) {
+func bothRotated(t *testing.T, w *world, target string, comp, sched *asl.Execution, before snapshot) {
 	t.Helper()
 	_ = sched.Wait(context.Background())
-	wantStatus(t, comp, statemachine.StatusSucceeded)
-	wantStatus(t, sched, statemachine.StatusSucceeded)
+	wantStatus(t, comp, asl.StatusSucceeded)
+	wantStatus(t, sched, asl.StatusSucceeded)
 	if revokedPendingOf(w, target, comp, sched) {
 		t.Error("the compromise revoked the scheduled rotation's new key")
 	}

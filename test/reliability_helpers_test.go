@@ -4,8 +4,8 @@ import (
 	"os"
 	"sync"
 
-	"github.com/ddrotate/ddrotate/shared/localenv"
-	"github.com/ddrotate/ddrotate/statemachine"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 )
 
 // leaksIn is the leak scan of checkAll, returned instead of reported.
@@ -37,7 +37,7 @@ type stateMark struct {
 func withStateMarks(m *stateMarks, env **localenv.Env) worldOption {
 	return func(o *localenv.Options) {
 		inner := o.BeforeState
-		o.BeforeState = func(x *statemachine.Execution, state string) error {
+		o.BeforeState = func(x *asl.Execution, state string) error {
 			if e := *env; e != nil {
 				m.mu.Lock()
 				m.marks = append(m.marks, stateMark{state, len(e.Datadog.Calls()), len(e.AWS.Calls())})

@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/ddrotate/ddrotate/shared/awsemu"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
-	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/awsemu"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 const happyPath = "Create>Verify>Store>NotifyRotated>GracePeriod>DeleteOld>NotifyRevoked"
@@ -32,7 +32,7 @@ func TestRotationSucceedsPerKindAndMode(t *testing.T) {
 				before := w.snapshot()
 				old, _ := w.CurrentKeys(target)
 				x := w.rotate(t, target, mode)
-				wantStatus(t, x, statemachine.StatusSucceeded)
+				wantStatus(t, x, asl.StatusSucceeded)
 				if got := statesVisited(x); got != happyPath {
 					t.Errorf("states: %s, want %s", got, happyPath)
 				}
@@ -57,7 +57,7 @@ func TestRotationSucceedsPerKindAndMode(t *testing.T) {
 // The new application key inherits the old one's scopes.
 func TestAppKeyInheritsScopes(t *testing.T) {
 	w := newWorld(t)
-	wantStatus(t, w.rotate(t, "analytics", rotation.ModeScheduled), statemachine.StatusSucceeded)
+	wantStatus(t, w.rotate(t, "analytics", rotation.ModeScheduled), asl.StatusSucceeded)
 	now, _ := w.CurrentKeys("analytics")
 	for _, k := range w.Datadog.AppKeys() {
 		if k.ID == now.AppKeyID {
@@ -76,7 +76,7 @@ func TestGracePeriodPerTarget(t *testing.T) {
 	w := newWorld(t)
 	for target, want := range map[string]float64{"checkout": 60, "payments": 86400} {
 		x := w.rotate(t, target, rotation.ModeScheduled)
-		wantStatus(t, x, statemachine.StatusSucceeded)
+		wantStatus(t, x, asl.StatusSucceeded)
 		var entered, exited float64
 		for _, ev := range x.History() {
 			if ev.State == "GracePeriod" && ev.Type == "WaitStateEntered" {
@@ -100,7 +100,7 @@ func TestFleetRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, x, statemachine.StatusSucceeded)
+	wantStatus(t, x, asl.StatusSucceeded)
 	for _, name := range w.TargetNames() {
 		if w.CurrentVersion(name) == before[name] {
 			t.Errorf("target %s was not rotated", name)
@@ -120,7 +120,7 @@ func TestFleetRotationWithAFailingTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, x, statemachine.StatusFailed)
+	wantStatus(t, x, asl.StatusFailed)
 	if x.Error() != "FleetRotationFailed" {
 		t.Errorf("fleet error %q, want FleetRotationFailed", x.Error())
 	}
@@ -171,7 +171,7 @@ func TestCatchPaths(t *testing.T) {
 		{
 			name: "store is denied",
 			arm: func(w *world) {
-				w.at("Store", func(*statemachine.Execution) error {
+				w.at("Store", func(*asl.Execution) error {
 					w.AWS.AddFault(awsemu.Fault{Service: "secretsmanager", Action: "UpdateSecretVersionStage", SecretID: localenv.SecretPrefix + "payments", Status: 400, ErrorCode: "AccessDeniedException", Times: 1})
 					return nil
 				})
@@ -199,7 +199,7 @@ func TestCatchPaths(t *testing.T) {
 			x := w.rotate(t, "payments", mode)
 			w.Datadog.ClearFaults()
 			w.AWS.ClearFaults()
-			wantStatus(t, x, statemachine.StatusFailed)
+			wantStatus(t, x, asl.StatusFailed)
 			if !slices.Contains(strings.Split(tc.wantError, "|"), x.Error()) {
 				t.Errorf("error %q, want %s (cause %q)", x.Error(), tc.wantError, x.Cause())
 			}
@@ -239,7 +239,7 @@ func TestRetryPaths(t *testing.T) {
 			w.Datadog.AddFault(ddemu.Fault{Op: ddemu.CreateAPIKey, Status: 502, AfterEffect: true, Times: 1})
 		},
 		"new key not valid yet (twice)": func(w *world) {
-			w.at("Verify", func(*statemachine.Execution) error {
+			w.at("Verify", func(*asl.Execution) error {
 				w.Datadog.AddFault(ddemu.Fault{Op: ddemu.ValidateKeys, Status: 403, Times: 2})
 				return nil
 			})
@@ -251,7 +251,7 @@ func TestRetryPaths(t *testing.T) {
 			w.AWS.AddFault(awsemu.Fault{Action: "UpdateSecretVersionStage", Status: 500, ErrorCode: "InternalServiceError", AfterEffect: true, Times: 1})
 		},
 		"store's answer lost": func(w *world) {
-			w.at("Store", func(*statemachine.Execution) error {
+			w.at("Store", func(*asl.Execution) error {
 				w.AWS.AddFault(awsemu.Fault{Action: "UpdateSecretVersionStage", Status: 500, ErrorCode: "InternalServiceError", AfterEffect: true, Times: 1})
 				return nil
 			})
@@ -263,7 +263,7 @@ func TestRetryPaths(t *testing.T) {
 			before := w.snapshot()
 			arm(w)
 			x := w.rotate(t, "analytics", rotation.ModeScheduled)
-			wantStatus(t, x, statemachine.StatusSucceeded)
+			wantStatus(t, x, asl.StatusSucceeded)
 			w.checkAll(t, before)
 		})
 	}
@@ -281,9 +281,9 @@ func TestConcurrentExecutionsOfOneTarget(t *testing.T) {
 			mu      sync.Mutex
 			arrived = make(chan struct{})
 			count   int
-			runs    []*statemachine.Execution
+			runs    []*asl.Execution
 		)
-		w.every("Create", func(*statemachine.Execution) error {
+		w.every("Create", func(*asl.Execution) error {
 			mu.Lock()
 			count++
 			if count == 2 {
@@ -293,7 +293,7 @@ func TestConcurrentExecutionsOfOneTarget(t *testing.T) {
 			<-arrived
 			return nil
 		})
-		w.every("Store", func(winner *statemachine.Execution) error {
+		w.every("Store", func(winner *asl.Execution) error {
 			mu.Lock()
 			others := slices.Clone(runs)
 			mu.Unlock()
@@ -317,7 +317,7 @@ func TestConcurrentExecutionsOfOneTarget(t *testing.T) {
 		for _, x := range runs {
 			_ = x.Wait(context.Background())
 			switch {
-			case x.Status() == statemachine.StatusSucceeded:
+			case x.Status() == asl.StatusSucceeded:
 				ok++
 			case x.Error() == "RotationInProgressError":
 				refused++
@@ -337,14 +337,14 @@ func TestConcurrentExecutionsOfOneTarget(t *testing.T) {
 func TestStaleLockIsRecovered(t *testing.T) {
 	w := newWorld(t)
 	before := w.snapshot()
-	w.at("Verify", func(*statemachine.Execution) error { return errors.New("stopped by operator") })
+	w.at("Verify", func(*asl.Execution) error { return errors.New("stopped by operator") })
 	dead := w.rotate(t, "analytics", rotation.ModeScheduled)
-	wantStatus(t, dead, statemachine.StatusAborted)
+	wantStatus(t, dead, asl.StatusAborted)
 	if len(w.CheckInvariants(context.Background())) == 0 {
 		t.Fatal("a stopped execution should leave its lock and keys behind (the scenario is not testing anything)")
 	}
 	next := w.rotate(t, "analytics", rotation.ModeScheduled)
-	wantStatus(t, next, statemachine.StatusSucceeded)
+	wantStatus(t, next, asl.StatusSucceeded)
 	w.checkAll(t, before)
 }
 
@@ -362,7 +362,7 @@ func TestBadExecutionInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = x.Wait(context.Background())
-		wantStatus(t, x, statemachine.StatusFailed)
+		wantStatus(t, x, asl.StatusFailed)
 		if x.Error() != "InputError" || !strings.Contains(x.Cause(), "field") {
 			t.Errorf("input %s: error %q cause %q, want an InputError naming the field", input, x.Error(), x.Cause())
 		}
@@ -386,7 +386,7 @@ func TestUninitializedSecret(t *testing.T) {
 	}
 	keys := len(w.Datadog.AllKeyValues())
 	x := w.rotate(t, "payments", rotation.ModeScheduled)
-	wantStatus(t, x, statemachine.StatusFailed)
+	wantStatus(t, x, asl.StatusFailed)
 	if x.Error() != "SecretError" || !strings.Contains(x.Cause(), "put the first credential") {
 		t.Errorf("error %q cause %q, want a SecretError asking for the first credential", x.Error(), x.Cause())
 	}

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/credential"
-	"github.com/ddrotate/ddrotate/shared/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // demoTeams are the teams the demo sets up beside the admin credential.
@@ -121,7 +121,7 @@ func demoCommand(ctx context.Context, args []string, out io.Writer) error {
 	p.section("6. Invariants (DESIGN.md) and leak scan")
 	problems := env.CheckInvariants(ctx)
 	for _, x := range env.Engine.Executions() {
-		if x.Status() != statemachine.StatusSucceeded {
+		if x.Status() != asl.StatusSucceeded {
 			problems = append(problems, fmt.Sprintf("invariant 5: execution %s ended %s", x.Name(), x.Status()))
 		}
 	}

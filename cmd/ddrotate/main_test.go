@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 )
 
 // The README's main command: the demo runs the whole system and exits 0

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ddrotate/ddrotate/shared/localenv"
-	"github.com/ddrotate/ddrotate/statemachine"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 )
 
 // printer writes the demo's human-readable report.
@@ -32,7 +32,7 @@ func (p *printer) check(ok bool, format string, args ...any) {
 
 // timeline prints one execution: each state with its (virtual) duration,
 // its outcome and the key last4s it handled.
-func (p *printer) timeline(env *localenv.Env, x *statemachine.Execution) {
+func (p *printer) timeline(env *localenv.Env, x *asl.Execution) {
 	target := targetOf(x)
 	p.line("")
 	p.line("%s  %s  %s", target, x.Status(), x.Name())
@@ -44,7 +44,7 @@ func (p *printer) timeline(env *localenv.Env, x *statemachine.Execution) {
 	}
 }
 
-func targetOf(x *statemachine.Execution) string {
+func targetOf(x *asl.Execution) string {
 	var in struct {
 		Target string `json:"target"`
 		Mode   string `json:"mode"`

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 func runCommand(ctx context.Context, args []string, out io.Writer) error {
@@ -27,7 +27,7 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 	}
 	opts := localenv.Options{}
 	if *realTime {
-		opts.Clock = statemachine.RealClock()
+		opts.Clock = asl.RealClock()
 	}
 	env, err := localenv.Connect(ctx, *datadogURL, *awsURL, opts)
 	if err != nil {
@@ -39,7 +39,7 @@ func runCommand(ctx context.Context, args []string, out io.Writer) error {
 	}
 	p := &printer{w: out}
 	p.timeline(env, x)
-	if x.Status() != statemachine.StatusSucceeded {
+	if x.Status() != asl.StatusSucceeded {
 		return fmt.Errorf("execution %s ended %s", x.Name(), x.Status())
 	}
 	return nil

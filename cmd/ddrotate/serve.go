@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ddrotate/ddrotate/shared/localenv"
-	"github.com/ddrotate/ddrotate/statemachine"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 )
 
 func serveCommand(ctx context.Context, args []string, out io.Writer) error {
@@ -19,7 +19,7 @@ func serveCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	env, err := localenv.Start(ctx, localenv.Options{DatadogAddr: *datadogAddr, AWSAddr: *awsAddr, Clock: statemachine.RealClock()})
+	env, err := localenv.Start(ctx, localenv.Options{DatadogAddr: *datadogAddr, AWSAddr: *awsAddr, Clock: asl.RealClock()})
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
 )
 
 func TestAPIKeyRoundTrip(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
 )
 
 func TestAppKeyRoundTrip(t *testing.T) {

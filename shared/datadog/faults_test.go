@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddrotate/ddrotate/shared/ddemu"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 )
 
 // Tests that wait for the library's backoff (2 s) run in parallel.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
 )
 
 func TestValidateAPIKey(t *testing.T) {

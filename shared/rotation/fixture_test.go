@@ -27,12 +27,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 
+	"github.com/ddrotate/ddrotate/internal/awsemu"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/internal/syncbuf"
-	"github.com/ddrotate/ddrotate/shared/awsemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
-	"github.com/ddrotate/ddrotate/shared/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 

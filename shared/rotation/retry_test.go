@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddrotate/ddrotate/shared/awsemu"
-	"github.com/ddrotate/ddrotate/shared/ddemu"
+	"github.com/ddrotate/ddrotate/internal/awsemu"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ddrotate/ddrotate/shared/ddemu"
-	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // stepFunctionsPricePer1000 is Step Functions Standard's public price, in
@@ -102,7 +102,7 @@ func rotateOnce(ctx context.Context, env *localenv.Env, target string, mode rota
 	if err != nil {
 		return rotationSample{}, err
 	}
-	if x.Status() != statemachine.StatusSucceeded {
+	if x.Status() != asl.StatusSucceeded {
 		return rotationSample{}, fmt.Errorf("rotation of %s ended %s: %s: %s", target, x.Status(), x.Error(), x.Cause())
 	}
 	s := rotationSample{datadog: env.Datadog.Counters(), aws: env.AWS.Counters(), transitions: x.Transitions(), notFound: map[string]int{}}

@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ddrotate/ddrotate/shared/ddemu"
-	"github.com/ddrotate/ddrotate/shared/localenv"
+	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
-	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // Fleet conditions, as issue 7 sets them.
@@ -31,7 +31,7 @@ type fleetResult struct {
 	requested    int // targets asked for (n is fewer when the budget did not fit them)
 	setup, wall  time.Duration
 	virtual      time.Duration // virtual time the run spanned
-	status       statemachine.Status
+	status       asl.Status
 	failed       int // rotate-target executions that did not succeed
 	failedErrors map[string]int
 	creates      int // CreateAPIKey calls that made a key
@@ -74,7 +74,7 @@ func runFleet(ctx context.Context, n int, real bool) (fleetResult, error) {
 	opts := localenv.Options{}
 	if real {
 		res.grace = realGrace
-		opts.Clock, opts.DefaultGrace = statemachine.RealClock(), realGrace
+		opts.Clock, opts.DefaultGrace = asl.RealClock(), realGrace
 	}
 	env, err := localenv.Start(ctx, opts)
 	if err != nil {
@@ -122,7 +122,7 @@ func runFleet(ctx context.Context, n int, real bool) (fleetResult, error) {
 			continue
 		}
 		res.childTrans += c.Transitions()
-		if c.Status() != statemachine.StatusSucceeded {
+		if c.Status() != asl.StatusSucceeded {
 			res.failed++
 			res.failedErrors[c.Error()]++
 		}

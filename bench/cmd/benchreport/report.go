@@ -163,7 +163,7 @@ func fleetRows(f fleetResult) []row {
 	cond := fmt.Sprintf("localenv's VirtualClock, grace %s", fmtGrace(f.grace))
 	if f.real {
 		clock = "real clock"
-		cond = fmt.Sprintf("statemachine.RealClock for executor and emulator, grace %s", fmtGrace(f.grace))
+		cond = fmt.Sprintf("asl.RealClock for executor and emulator, grace %s", fmtGrace(f.grace))
 	}
 	measure := fmt.Sprintf("%s: %d targets (%d api-app-key), scheduled", clock, f.n, f.pairs)
 	if f.requested > f.n {
@@ -286,7 +286,7 @@ func (r report) notes() string {
 		"The clock jumps to the next wake-up whenever the system has been quiet for 2 ms of real time while something sleeps; each wave of (at most MaxConcurrency = 10) rotations waits out its 24 h grace period, which moves virtual time into a fresh rate-limit window. " +
 		"So (as measured) at most 10 keys are made per window, the limit of 60 is never reached, no call is throttled, and the wall time is bound by the 20 ms latency and the executor, not by the rate limit: a ratio to `creates / rate` far below 1 shows that this run does **not** measure the rate limit; compare its wall time with the latency floor (Datadog calls × 20 ms / 10) instead. " +
 		"Grace periods that end at different virtual times each take a jump, so the run spans hundreds of virtual days.\n")
-	b.WriteString("- **Fleet, real clock**: the same fleet with `statemachine.RealClock()` for the executor and the emulator and a 1 s grace period, so rate-limit windows are real 10 s windows and the rate limit is the bottleneck: this is the run to compare with `creates / rate`. " +
+	b.WriteString("- **Fleet, real clock**: the same fleet with `asl.RealClock()` for the executor and the emulator and a 1 s grace period, so rate-limit windows are real 10 s windows and the rate limit is the bottleneck: this is the run to compare with `creates / rate`. " +
 		"The fixed-window bound is `(⌈creates / 60⌉ − 1) × 10 s`: a run that starts at the end of a window can beat `creates / rate` by up to one window. " +
 		"`CreateAPIKey` is not retried inside the Datadog client (a create is never blindly retried); a 429 fails the Create step with a `TransientError`, which the state machine retries (4 attempts, 2 s base, backoff 2, full jitter).\n")
 	b.WriteString("- **Lambda init**: the benchmarks run in a warm process, so they measure the work init does, not a real cold start (process start, runtime and package initialisation, and the first TLS connection are excluded).\n")

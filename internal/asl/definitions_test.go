@@ -1,0 +1,315 @@
+package asl
+
+import (
+	"github.com/ddrotate/ddrotate/statemachine"
+
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// KeyNotYetValidError is what the verify step returns while Datadog has not
+// propagated a new key; the definition retries it.
+type KeyNotYetValidError struct{}
+
+func (*KeyNotYetValidError) Error() string { return "new key not valid yet" }
+
+// DeleteRefusedError is a non-retryable failure of the delete-old step.
+type DeleteRefusedError struct{}
+
+func (*DeleteRefusedError) Error() string { return "refusing to delete a current key" }
+
+type rotationRequest struct {
+	ExecutionID string `json:"executionId"`
+	Input       struct {
+		Target string `json:"target"`
+		Mode   string `json:"mode"`
+	} `json:"input"`
+}
+
+type rotation struct {
+	Target       string `json:"target"`
+	NewKeyID     string `json:"newKeyId"`
+	GraceSeconds int    `json:"graceSeconds"`
+}
+
+type notification struct {
+	Event       string          `json:"event"`
+	Stage       string          `json:"stage"`
+	ExecutionID string          `json:"executionId"`
+	Rotation    *rotation       `json:"rotation"`
+	Revoked     json.RawMessage `json:"revoked"`
+	Error       struct {
+		Error, Cause string
+	} `json:"error"`
+}
+
+// fakeSteps stands in for the step Lambdas: it records what each was asked
+// and fails where a test tells it to.
+type fakeSteps struct {
+	mu            sync.Mutex
+	calls         map[string][]string // step → targets, in call order
+	notifications []notification
+	failCreate    map[string]error // by target
+	verifyErr     error
+	deleteErr     error
+}
+
+func newFakeSteps() *fakeSteps {
+	return &fakeSteps{calls: map[string][]string{}, failCreate: map[string]error{}}
+}
+
+func (f *fakeSteps) called(step, target string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[step] = append(f.calls[step], target)
+}
+
+func (f *fakeSteps) handlers() map[string]any {
+	type withRotation struct{ Rotation rotation }
+	return map[string]any{
+		"create": func(req rotationRequest) (rotation, error) {
+			f.called("create", req.Input.Target)
+			if err := f.failCreate[req.Input.Target]; err != nil {
+				return rotation{}, err
+			}
+			grace := 86400
+			if req.Input.Mode == "compromise" {
+				grace = 0
+			}
+			return rotation{Target: req.Input.Target, NewKeyID: "new-" + req.Input.Target, GraceSeconds: grace}, nil
+		},
+		"verify": func(in withRotation) error {
+			f.called("verify", in.Rotation.Target)
+			return f.verifyErr
+		},
+		"store": func(in withRotation) error {
+			f.called("store", in.Rotation.Target)
+			return nil
+		},
+		"notify": func(n notification) error {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.notifications = append(f.notifications, n)
+			return nil
+		},
+		"deleteold": func(in withRotation) (map[string][]string, error) {
+			f.called("deleteold", in.Rotation.Target)
+			if f.deleteErr != nil {
+				return nil, f.deleteErr
+			}
+			return map[string][]string{"keyIds": {"old-" + in.Rotation.Target}}, nil
+		},
+		"rollback": func(req rotationRequest) error {
+			f.called("rollback", req.Input.Target)
+			return nil
+		},
+	}
+}
+
+func (f *fakeSteps) events() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, n := range f.notifications {
+		out = append(out, n.Event+"/"+n.Stage)
+	}
+	return out
+}
+
+// registerRotation registers the real definitions with the fake steps.
+func registerRotation(t *testing.T, steps *fakeSteps) (h *harness, target, fleet string) {
+	t.Helper()
+	h = newHarness(t, steps.handlers())
+	substitutions := map[string]string{}
+	for _, fn := range statemachine.Functions {
+		substitutions[fn.Placeholder] = fn.Name
+	}
+	target = h.registerDefinition("rotate-target", statemachine.RotateTargetDefinition, substitutions)
+	substitutions[statemachine.RotateTargetStateMachineArn] = target
+	fleet = h.registerDefinition("rotate-fleet", statemachine.RotateFleetDefinition, substitutions)
+	return h, target, fleet
+}
+
+func TestRotateTargetHappyPath(t *testing.T) {
+	tests := []struct {
+		mode  string
+		grace time.Duration
+	}{
+		{"scheduled", 24 * time.Hour},
+		{"compromise", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			steps := newFakeSteps()
+			h, target, _ := registerRotation(t, steps)
+			x := h.run(target, `{"target": "team-a", "mode": "`+tt.mode+`"}`)
+			requireStatus(t, x, StatusSucceeded)
+			if got := steps.events(); !slices.Equal(got, []string{"rotated/", "old-key-revoked/"}) {
+				t.Errorf("notifications = %v", got)
+			}
+			for _, n := range steps.notifications {
+				if n.ExecutionID != x.ARN() || n.Rotation == nil || n.Rotation.NewKeyID != "new-team-a" {
+					t.Errorf("notification %+v lacks the execution id or rotation", n)
+				}
+			}
+			if revoked := string(steps.notifications[1].Revoked); revoked != `{"keyIds":["old-team-a"]}` {
+				t.Errorf("old-key-revoked carried revoked = %s", revoked)
+			}
+			if got := h.clock.Sleeps(); !slices.Equal(got, []time.Duration{tt.grace}) {
+				t.Errorf("virtual sleeps = %v, want only the grace period %v", got, tt.grace)
+			}
+			if len(steps.calls["rollback"]) != 0 {
+				t.Error("a successful rotation rolled back")
+			}
+			requireJSON(t, "output", x.Output(), `{
+				"rotation": {"target": "team-a", "newKeyId": "new-team-a", "graceSeconds": `+mustJSON(t, int(tt.grace.Seconds()))+`},
+				"deleted": {"revoked": {"keyIds": ["old-team-a"]}}}`)
+			if got := x.Transitions(); got != 7 {
+				t.Errorf("Transitions() = %d, want 7 (Create … NotifyRevoked)", got)
+			}
+		})
+	}
+}
+
+func TestRotateTargetRollsBackWhenTheNewKeyNeverValidates(t *testing.T) {
+	steps := newFakeSteps()
+	steps.verifyErr = &KeyNotYetValidError{}
+	h, target, _ := registerRotation(t, steps)
+	x := h.run(target, `{"target": "team-b", "mode": "scheduled"}`)
+	requireStatus(t, x, StatusFailed)
+	if x.Error() != "KeyNotYetValidError" || !strings.Contains(x.Cause(), `"errorType":"KeyNotYetValidError"`) {
+		t.Errorf("error/cause = %q/%q", x.Error(), x.Cause())
+	}
+	// Verify's KeyNotYetValidError retrier: 2 s doubling, 6 attempts, at most 30 s.
+	if got, want := h.clock.Sleeps(), seconds(2, 4, 8, 16, 30, 30); !slices.Equal(got, want) {
+		t.Errorf("virtual sleeps = %v, want %v", got, want)
+	}
+	if got := len(steps.calls["verify"]); got != 7 {
+		t.Errorf("verify called %d times, want 7", got)
+	}
+	if len(steps.calls["store"]) != 0 || !slices.Equal(steps.calls["rollback"], []string{"team-b"}) {
+		t.Errorf("calls = %v, want a rollback and no store", steps.calls)
+	}
+	if got := steps.events(); !slices.Equal(got, []string{"rotation-failed/before-store"}) {
+		t.Errorf("notifications = %v", got)
+	}
+	if n := steps.notifications[0]; n.Error.Error != "KeyNotYetValidError" || n.Error.Cause != x.Cause() {
+		t.Errorf("rotation-failed notification carried error %+v", n.Error)
+	}
+	path := []string{}
+	for _, ev := range eventsOf(x, "TaskStateEntered") {
+		path = append(path, ev.State)
+	}
+	if want := []string{"Create", "Verify", "Rollback", "NotifyFailed"}; !slices.Equal(path, want) {
+		t.Errorf("Task states entered = %v, want %v", path, want)
+	}
+}
+
+func TestRotateTargetReportsAFailureAfterStore(t *testing.T) {
+	steps := newFakeSteps()
+	steps.deleteErr = &DeleteRefusedError{}
+	h, target, _ := registerRotation(t, steps)
+	x := h.run(target, `{"target": "team-c", "mode": "compromise"}`)
+	requireStatus(t, x, StatusFailed)
+	if x.Error() != "DeleteRefusedError" {
+		t.Errorf("Error = %q, want DeleteRefusedError", x.Error())
+	}
+	if got := steps.events(); !slices.Equal(got, []string{"rotated/", "rotation-failed/after-store"}) {
+		t.Errorf("notifications = %v", got)
+	}
+	if len(steps.calls["rollback"]) != 0 {
+		t.Error("a failure after Store rolled back the new current key")
+	}
+}
+
+func TestRotateFleet(t *testing.T) {
+	tests := []struct {
+		name       string
+		failing    string
+		wantStatus Status
+		wantResult string
+	}{
+		{"every target rotates", "", StatusSucceeded, `[
+			{"target": "a", "outcome": "rotated"}, {"target": "b", "outcome": "rotated"}, {"target": "c", "outcome": "rotated"}]`},
+		{"one target fails, the others rotate", "b", StatusFailed, `[
+			{"target": "a", "outcome": "rotated"}, {"target": "b", "outcome": "failed", "error": "States.TaskFailed"}, {"target": "c", "outcome": "rotated"}]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := newFakeSteps()
+			if tt.failing != "" {
+				steps.failCreate[tt.failing] = PermanentError{}
+			}
+			h, target, fleet := registerRotation(t, steps)
+			x := h.run(fleet, `{"targets": ["a", "b", "c"], "mode": "compromise"}`)
+			requireStatus(t, x, tt.wantStatus)
+
+			children := h.engine.Executions()[1:]
+			if len(children) != 3 {
+				t.Fatalf("%d child executions, want 3", len(children))
+			}
+			childARNs := map[string]string{}
+			for _, c := range children {
+				var input map[string]string
+				if err := json.Unmarshal(c.Input(), &input); err != nil {
+					t.Fatal(err)
+				}
+				if c.StateMachineARN() != target || input["mode"] != "compromise" || input["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"] != x.ARN() {
+					t.Errorf("child %s ran %s with input %v", c.Name(), c.StateMachineARN(), input)
+				}
+				childARNs[input["target"]] = c.ARN()
+			}
+
+			var results []map[string]string
+			if tt.wantStatus == StatusSucceeded {
+				var out struct {
+					Results   []map[string]string `json:"results"`
+					AnyFailed bool                `json:"anyFailed"`
+				}
+				if err := json.Unmarshal(x.Output(), &out); err != nil {
+					t.Fatal(err)
+				}
+				if out.AnyFailed {
+					t.Error("anyFailed is true")
+				}
+				results = out.Results
+			} else {
+				if x.Error() != "FleetRotationFailed" {
+					t.Errorf("Error = %q, want FleetRotationFailed", x.Error())
+				}
+				exited := eventsOf(x, "MapStateExited")
+				if len(exited) != 1 {
+					t.Fatalf("%d MapStateExited events", len(exited))
+				}
+				var out struct {
+					Results []map[string]string `json:"results"`
+				}
+				if err := json.Unmarshal(exited[0].Output, &out); err != nil {
+					t.Fatal(err)
+				}
+				results = out.Results
+			}
+			for _, r := range results {
+				if r["outcome"] == "rotated" && r["executionArn"] != childARNs[r["target"]] {
+					t.Errorf("result %v names the wrong child (want %s)", r, childARNs[r["target"]])
+				}
+				delete(r, "executionArn")
+			}
+			requireJSON(t, "results", []byte(mustJSON(t, results)), tt.wantResult)
+
+			rotated := slices.Clone(steps.calls["store"])
+			sort.Strings(rotated)
+			if want := []string{"a", "b", "c"}; tt.failing != "" {
+				want = slices.DeleteFunc(want, func(s string) bool { return s == tt.failing })
+				if !slices.Equal(rotated, want) {
+					t.Errorf("stored %v, want %v", rotated, want)
+				}
+			}
+		})
+	}
+}
