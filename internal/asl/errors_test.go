@@ -269,3 +269,34 @@ func TestAfterTaskSeesEveryAttempt(t *testing.T) {
 	}
 	requireJSON(t, "attempt input", attempts[1].Input, `{"FunctionName": "flaky", "Payload": {"retry": 1}}`)
 }
+
+// rawHandler is a lambda.Handler written by hand, not built by
+// lambda.NewHandler: it announces no response event, and its output is
+// exactly its bytes.
+type rawHandler string
+
+func (r rawHandler) Invoke(context.Context, []byte) ([]byte, error) { return []byte(r), nil }
+
+func TestHandlerNotBuiltByNewHandlerKeepsItsOutput(t *testing.T) {
+	// Four bytes used to be taken for aws-lambda-go's "null"; a three- and a
+	// five-byte output show the length is not what decides.
+	for _, out := range []string{`true`, `1234`, `"ab"`, `null`, `123`, `false`} {
+		t.Run(out, func(t *testing.T) {
+			h := newHarness(t, nil, func(o *EngineOptions) { o.Functions["fn"] = rawHandler(out) })
+			x := h.run(h.registerDefinition("one", oneTask, nil), `{}`)
+			requireStatus(t, x, StatusSucceeded)
+			if want := `"Payload":` + out; !strings.Contains(string(x.Output()), want) {
+				t.Errorf("output = %s, want it to hold %s", x.Output(), want)
+			}
+		})
+	}
+}
+
+func TestHandlerReturningOnlyAnErrorOutputsNull(t *testing.T) {
+	h := newHarness(t, map[string]any{"fn": func() error { return nil }})
+	x := h.run(h.registerDefinition("one", oneTask, nil), `{}`)
+	requireStatus(t, x, StatusSucceeded)
+	if !strings.Contains(string(x.Output()), `"Payload":null`) {
+		t.Errorf("output = %s, want a null Payload", x.Output())
+	}
+}

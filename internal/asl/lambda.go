@@ -88,7 +88,8 @@ func decodeOutcome(output []byte, fnErr *messages.InvokeResponse_Error) (any, er
 // keeps the encode-and-copy of concurrent invocations apart while their
 // handler bodies still run in parallel. A handler that returns only an
 // error announces nothing; its output is always null, which is then
-// returned without reading the pooled bytes.
+// returned without reading the pooled bytes. A Handler implemented by hand
+// announces nothing either, and its output is copied as it is.
 func (e *Engine) callHandler(ctx context.Context, h lambda.Handler, payload []byte) (output []byte, fnErr *messages.InvokeResponse_Error) {
 	guard := e.outputGuard(h)
 	responded := false
@@ -114,7 +115,7 @@ func (e *Engine) callHandler(ctx context.Context, h lambda.Handler, payload []by
 	if err != nil {
 		return nil, errorResponse(err)
 	}
-	if !responded && len(out) == len(noResponse) {
+	if !responded && builtByNewHandler(h) {
 		return []byte(noResponse), nil
 	}
 	return bytes.Clone(out), nil
@@ -122,6 +123,16 @@ func (e *Engine) callHandler(ctx context.Context, h lambda.Handler, payload []by
 
 // noResponse is what aws-lambda-go encodes for a handler without a value.
 const noResponse = "null"
+
+// newHandlerType is the type of the handlers lambda.NewHandler builds.
+var newHandlerType = reflect.TypeOf(lambda.NewHandler(func() {}))
+
+// builtByNewHandler reports whether h is one of aws-lambda-go's own
+// handlers, whose output when it announced no response is always null.
+// Any other Handler's output is its own to return, whatever its length.
+func builtByNewHandler(h lambda.Handler) bool {
+	return reflect.TypeOf(h) == newHandlerType
+}
 
 // outputGuard returns the mutex that serialises copying h's output, or nil
 // for a handler value that cannot key a map (and so is no aws-lambda-go
