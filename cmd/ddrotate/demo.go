@@ -118,7 +118,7 @@ func demoCommand(ctx context.Context, args []string, out io.Writer) error {
 	p.line("analytics: API key …%s revoked: %v; new API key …%s, application key …%s",
 		leaked.APIKeyLast4, !env.KeyExists(leaked.APIKeyID), now.APIKeyLast4, now.AppKeyLast4)
 
-	p.section("6. Invariants (DESIGN.md) and leak scan")
+	p.section("6. Invariants (README, \"What it promises\") and leak scan")
 	problems := env.CheckInvariants(ctx)
 	for _, x := range env.Engine.Executions() {
 		if x.Status() != asl.StatusSucceeded {

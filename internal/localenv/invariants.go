@@ -65,7 +65,7 @@ func (e *Env) CurrentVersion(target string) string {
 	return v
 }
 
-// CheckInvariants checks DESIGN.md's invariants 1-3 (and that no lock is
+// CheckInvariants checks the README's invariants 1-3 (and that no lock is
 // left behind) on the emulators' state, when no execution is running. It
 // returns one line per violation.
 func (e *Env) CheckInvariants(ctx context.Context) []string {
