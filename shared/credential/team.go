@@ -26,6 +26,12 @@ type Team struct {
 	unknown unknownFields
 }
 
+// FieldLambdaExtensionAPIKey is the field in which the Datadog Lambda
+// Extension (DD_API_KEY_SECRET_ARN, from its v96) looks for the API key in a
+// JSON secret; the name is fixed by the Extension. A team secret carries the
+// API key there too, so that the Extension reads it unchanged.
+const FieldLambdaExtensionAPIKey = "dd_api_key"
+
 const (
 	fieldAPIKey           = "apiKey"
 	fieldAPIKeyID         = "apiKeyId"
@@ -34,6 +40,7 @@ const (
 	fieldScopes           = "scopes"
 	credentialKindTeam    = "team"
 	problemOnlyWithAppKey = "is only allowed with appKey"
+	problemMirrorsAPIKey  = "must be the same key as apiKey (it is apiKey again, for the Datadog Lambda Extension)"
 )
 
 // ParseTeam decodes and validates a team secret. Fields it does not know are
@@ -52,6 +59,13 @@ func ParseTeam(data []byte) (Team, error) {
 		ServiceAccountID: o.text(fieldServiceAccountID),
 		Scopes:           o.list(fieldScopes),
 		Metadata:         readMetadata(o),
+	}
+	// dd_api_key is derived from apiKey, never a second source: a secret put
+	// by hand may lack it, but one that disagrees is refused rather than
+	// rotated, since a consumer reading it would hold another key. While
+	// apiKey itself is wrong, that is the problem to report.
+	if mirror := o.text(FieldLambdaExtensionAPIKey); mirror != "" && mirror != t.APIKey.Reveal() && ValidAPIKey(t.APIKey.Reveal()) {
+		o.problems.add(FieldLambdaExtensionAPIKey, problemMirrorsAPIKey)
 	}
 	t.unknown, err = o.rest()
 	if err != nil {
@@ -105,9 +119,10 @@ func (t Team) SecretString() (string, error) {
 		return "", err
 	}
 	fields := map[string]any{
-		fieldAPIKey:   t.APIKey.Reveal(),
-		fieldAPIKeyID: t.APIKeyID,
-		fieldSite:     string(t.Site),
+		fieldAPIKey:                t.APIKey.Reveal(),
+		FieldLambdaExtensionAPIKey: t.APIKey.Reveal(),
+		fieldAPIKeyID:              t.APIKeyID,
+		fieldSite:                  string(t.Site),
 	}
 	if t.HasAppKey() {
 		fields[fieldAppKey] = t.AppKey.Reveal()

@@ -65,6 +65,8 @@ func TestTeamSecretStringRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, want := jsonFields(t, []byte(out)), jsonFields(t, original)
+			// A secret put by hand may lack dd_api_key; it is written from apiKey.
+			want[FieldLambdaExtensionAPIKey] = want["apiKey"]
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("round trip changed the secret:\n got %v\nwant %v", got, want)
 			}
@@ -89,6 +91,9 @@ func TestTeamSecretStringAfterRotation(t *testing.T) {
 	fields := jsonFields(t, []byte(out))
 	if fields["apiKey"] != newAPIKey || fields["apiKeyId"] != team.APIKeyID {
 		t.Errorf("new key not written: apiKeyId %v", fields["apiKeyId"])
+	}
+	if fields[FieldLambdaExtensionAPIKey] != newAPIKey {
+		t.Error("dd_api_key does not hold the new API key: the Datadog Lambda Extension would read the old one")
 	}
 	if fields["rotatedAt"] != "2026-01-02T03:04:05Z" {
 		t.Errorf("rotatedAt = %v", fields["rotatedAt"])
@@ -126,7 +131,7 @@ func TestTeamBuiltInCodeValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"apiKey":"` + fixtureTeamAPIKey + `","apiKeyId":"2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44","site":"us3.datadoghq.com"}`
+	want := `{"apiKey":"` + fixtureTeamAPIKey + `","apiKeyId":"2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44","dd_api_key":"` + fixtureTeamAPIKey + `","site":"us3.datadoghq.com"}`
 	if out != want {
 		t.Errorf("SecretString() =\n%s\nwant\n%s", out, want)
 	}
@@ -174,6 +179,8 @@ func TestParseTeamRejects(t *testing.T) {
 		{"scope with a space", edit(with("scopes", []string{"dashboards_read", "metrics read"})), "scopes"},
 		{"empty scope", edit(with("scopes", []string{""})), "scopes"},
 		{"rotatedAt not RFC 3339", edit(with("rotatedAt", "08/09/2025")), "rotatedAt"},
+		{"dd_api_key another key", edit(with(FieldLambdaExtensionAPIKey, testkeys.APIKey("credential other key"))), FieldLambdaExtensionAPIKey},
+		{"dd_api_key a number", edit(with(FieldLambdaExtensionAPIKey, 7)), FieldLambdaExtensionAPIKey},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
