@@ -63,11 +63,7 @@ func (c *Client) ListAPIKeys(ctx context.Context, nameFilter string) ([]APIKey, 
 	const op = "ListAPIKeys"
 	ctx, cancel := c.admin(ctx)
 	defer cancel()
-	var keys []APIKey
-	for page := int64(0); ; page++ {
-		if page == maxPages {
-			return nil, responseFailure(op, 0, "too many pages")
-		}
+	fetch := func(page int64) ([]APIKey, int64, error) {
 		params := datadogV2.NewListAPIKeysOptionalParameters().
 			WithPageSize(pageSize).WithPageNumber(page).WithSort(datadogV2.APIKEYSSORT_NAME_ASCENDING)
 		if nameFilter != "" {
@@ -75,25 +71,23 @@ func (c *Client) ListAPIKeys(ctx context.Context, nameFilter string) ([]APIKey, 
 		}
 		list, resp, err := c.keys.ListAPIKeys(ctx, *params)
 		if err != nil {
-			return nil, failure(op, resp, err)
+			return nil, 0, failure(op, resp, err)
 		}
+		keys := make([]APIKey, 0, len(list.Data))
 		for _, k := range list.Data {
 			key, ok := partialAPIKey(k)
 			if !ok {
-				return nil, responseFailure(op, resp.StatusCode, "a listed API key has no id")
+				return nil, 0, responseFailure(op, resp.StatusCode, "a listed API key has no id")
 			}
-			if nameContains(key.Name, nameFilter) {
-				keys = append(keys, key)
-			}
+			keys = append(keys, key)
 		}
 		total := int64(-1)
 		if meta := list.Meta; meta != nil && meta.Page != nil && meta.Page.TotalFilteredCount != nil {
 			total = *meta.Page.TotalFilteredCount
 		}
-		if lastPage(len(list.Data), (page+1)*pageSize, total) {
-			return keys, nil
-		}
+		return keys, total, nil
 	}
+	return listAll(op, nameFilter, fetch, func(k APIKey) string { return k.Name })
 }
 
 // DeleteAPIKey deletes the API key with the given id. A key that is already

@@ -102,11 +102,7 @@ func (c *Client) ListAppKeys(ctx context.Context, serviceAccountID, nameFilter s
 	}
 	ctx, cancel := c.admin(ctx)
 	defer cancel()
-	var keys []AppKey
-	for page := int64(0); ; page++ {
-		if page == maxPages {
-			return nil, responseFailure(op, 0, "too many pages")
-		}
+	fetch := func(page int64) ([]AppKey, int64, error) {
 		params := datadogV2.NewListServiceAccountApplicationKeysOptionalParameters().
 			WithPageSize(pageSize).WithPageNumber(page).WithSort(datadogV2.APPLICATIONKEYSSORT_NAME_ASCENDING)
 		if nameFilter != "" {
@@ -114,25 +110,23 @@ func (c *Client) ListAppKeys(ctx context.Context, serviceAccountID, nameFilter s
 		}
 		list, resp, err := c.serviceAccounts.ListServiceAccountApplicationKeys(ctx, serviceAccountID, *params)
 		if err != nil {
-			return nil, failure(op, resp, err)
+			return nil, 0, failure(op, resp, err)
 		}
+		keys := make([]AppKey, 0, len(list.Data))
 		for _, k := range list.Data {
 			key, ok := partialAppKey(k, serviceAccountID)
 			if !ok {
-				return nil, responseFailure(op, resp.StatusCode, "a listed application key has no id")
+				return nil, 0, responseFailure(op, resp.StatusCode, "a listed application key has no id")
 			}
-			if nameContains(key.Name, nameFilter) {
-				keys = append(keys, key)
-			}
+			keys = append(keys, key)
 		}
 		total := int64(-1)
 		if meta := list.Meta; meta != nil && meta.Page != nil && meta.Page.TotalFilteredCount != nil {
 			total = *meta.Page.TotalFilteredCount
 		}
-		if lastPage(len(list.Data), (page+1)*pageSize, total) {
-			return keys, nil
-		}
+		return keys, total, nil
 	}
+	return listAll(op, nameFilter, fetch, func(k AppKey) string { return k.Name })
 }
 
 // DeleteAppKey deletes the service account's application key with the

@@ -39,3 +39,28 @@ func parseTime(s string) time.Time {
 	}
 	return t
 }
+
+// listAll fetches every page of a key list, fetch returning a page's keys
+// and the total the server announced (-1 if it did not say), and keeps the
+// keys whose name, per nameOf, contains nameFilter: Datadog's own filter
+// also matches other attributes.
+func listAll[K any](op, nameFilter string, fetch func(pageNumber int64) ([]K, int64, error), nameOf func(K) string) ([]K, error) {
+	var keys []K
+	for n := int64(0); ; n++ {
+		if n == maxPages {
+			return nil, responseFailure(op, 0, "too many pages")
+		}
+		got, total, err := fetch(n)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range got {
+			if nameContains(nameOf(k), nameFilter) {
+				keys = append(keys, k)
+			}
+		}
+		if lastPage(len(got), (n+1)*pageSize, total) {
+			return keys, nil
+		}
+	}
+}
