@@ -12,17 +12,19 @@ import (
 
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/lambdaenv"
 )
 
 // lambdaEnv is the environment the CDK stack gives a step Lambda.
 var lambdaEnv = map[string]string{
-	lambdaenv.EnvSecretPrefix:  "ddrotate/",
-	lambdaenv.EnvAdminSecretID: "ddrotate/admin",
-	lambdaenv.EnvTopicARN:      "arn:aws:sns:us-east-1:123456789012:ddrotate-notifications",
-	lambdaenv.EnvSite:          "datadoghq.com",
-	lambdaenv.EnvDefaultGrace:  "86400",
-	lambdaenv.EnvLogLevel:      "info",
+	deploy.EnvSecretPrefix:    "ddrotate/",
+	deploy.EnvAdminSecretID:   "ddrotate/admin",
+	deploy.EnvTopicARN:        "arn:aws:sns:us-east-1:123456789012:ddrotate-notifications",
+	deploy.EnvSite:            string(deploy.SiteUS1),
+	deploy.EnvDefaultGrace:    "86400",
+	deploy.EnvStateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:ddrotate-rotate-target",
+	deploy.EnvLogLevel:        deploy.StepLogLevel,
 }
 
 // BenchmarkColdInit is a step Lambda's init phase minus the process start
@@ -81,7 +83,7 @@ func BenchmarkDatadogClient(b *testing.B) {
 	appKey := credential.NewSecret(strings.Repeat("b", 40))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := datadog.New("datadoghq.com", apiKey, appKey, datadog.Options{}); err != nil {
+		if _, err := datadog.New(deploy.SiteUS1, apiKey, appKey, datadog.Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

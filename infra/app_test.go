@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 func TestAppInputsFrom(t *testing.T) {
@@ -24,9 +26,9 @@ func TestAppInputsFrom(t *testing.T) {
 	}{
 		{"defaults for a fresh clone", nil, nil,
 			appInputs{configPath: "ddrotate.config.example.json", functionsDir: "build/functions"}},
-		{"environment", nil, map[string]string{"DDROTATE_CONFIG": "prod.json", "DDROTATE_FUNCTIONS_DIR": "out/fns"},
+		{"environment", nil, map[string]string{configEnvVar: "prod.json", functionsDirEnvVar: "out/fns"},
 			appInputs{configPath: "prod.json", functionsDir: "out/fns"}},
-		{"CDK context wins over the environment", map[string]any{"config": "staging.json"}, map[string]string{"DDROTATE_CONFIG": "prod.json"},
+		{"CDK context wins over the environment", map[string]any{configContextKey: "staging.json"}, map[string]string{configEnvVar: "prod.json"},
 			appInputs{configPath: "staging.json", functionsDir: "build/functions"}},
 	}
 	for _, tt := range tests {
@@ -41,12 +43,7 @@ func TestAppInputsFrom(t *testing.T) {
 }
 
 func TestBadConfigFailsBeforeAnyConstruct(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "bad.json")
-	bad := `{"site": "datadoghq.com", "schedule": "rate(7 days)", "alarms": {"email": "ops@example.com"},
-		"targets": [{"name": "admin", "kind": "admin"}, {"name": "payments", "kind": "api-key", "accounts": ["12345"], "externalId": "reader"}]}`
-	if err := os.WriteFile(config, []byte(bad), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	const config = "testdata/bad-account.json"
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &map[string]any{configContextKey: config}})
 
@@ -54,7 +51,7 @@ func TestBadConfigFailsBeforeAnyConstruct(t *testing.T) {
 		return map[string]string{functionsDirEnvVar: fakeFunctionsDir()}[key]
 	})
 
-	var configErr *ConfigError
+	var configErr *deploy.ConfigError
 	if !errors.As(err, &configErr) || !strings.Contains(err.Error(), `targets[1].accounts[0]: "12345" is not a 12-digit AWS account id`) {
 		t.Fatalf("synthesize: got %v, want the config error naming targets[1].accounts[0]", err)
 	}
@@ -69,7 +66,7 @@ func TestBadConfigFailsBeforeAnyConstruct(t *testing.T) {
 func TestMissingLambdaBundlesFailBeforeAnyConstruct(t *testing.T) {
 	app := awscdk.NewApp(nil)
 	err := buildApp(app, appInputs{configPath: testConfigPath, functionsDir: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "make lambdas") || !strings.Contains(err.Error(), filepath.Join("create", "bootstrap")) {
+	if err == nil || !strings.Contains(err.Error(), "make lambdas") || !strings.Contains(err.Error(), filepath.Join(string(deploy.StepCreate), "bootstrap")) {
 		t.Fatalf("buildApp: got %v, want an error naming the missing bootstraps and make lambdas", err)
 	}
 	if children := *app.Node().Children(); len(children) != 0 {

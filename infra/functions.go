@@ -3,7 +3,6 @@ package main
 import (
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -11,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/ddrotate/ddrotate/statemachine"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // stepAccess is what one step Lambda may do besides writing its own logs.
@@ -30,27 +29,27 @@ type stepAccess struct {
 }
 
 // stepAccesses grants each step only the calls it makes.
-var stepAccesses = map[string]stepAccess{
-	"create": {
+var stepAccesses = map[deploy.Step]stepAccess{
+	deploy.StepCreate: {
 		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
 		writesSecrets:       true,
 		describesExecutions: true,
 	},
-	"verify": {
+	deploy.StepVerify: {
 		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
 	},
-	"store": {
+	deploy.StepStore: {
 		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
 		writesSecrets: true,
 	},
-	"notify": {
+	deploy.StepNotify: {
 		secretActions: []string{"secretsmanager:DescribeSecret"},
 		publishes:     true,
 	},
-	"deleteold": {
+	deploy.StepDeleteOld: {
 		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
 	},
-	"rollback": {
+	deploy.StepRollback: {
 		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
 		writesSecrets: true,
 	},
@@ -62,15 +61,16 @@ const (
 	stepMemoryMB       = 256
 )
 
-// newStepFunctions creates one Lambda per step of statemachine.Functions,
-// each with its own role and log group, and returns them by step name.
-func (s *rotationStack) newStepFunctions(functionsDir string) map[string]awslambda.Function {
+// newStepFunctions creates one Lambda per step of the deploy contract, each
+// with its own role and log group, and returns them by step.
+func (s *rotationStack) newStepFunctions(functionsDir string) map[deploy.Step]awslambda.Function {
 	network := s.newFunctionNetwork()
 	environment := s.stepEnvironment()
-	functions := make(map[string]awslambda.Function, len(statemachine.Functions))
-	for _, step := range statemachine.Functions {
-		scope := constructs.NewConstruct(s.stack, jsii.String("Step-"+step.Name))
-		functionName := s.cfg.Prefix + "-" + step.Name
+	functions := make(map[deploy.Step]awslambda.Function, len(deploy.Steps()))
+	for _, step := range deploy.Steps() {
+		name := string(step)
+		scope := constructs.NewConstruct(s.stack, jsii.String("Step-"+name))
+		functionName := s.cfg.FunctionName(step)
 		logGroup := awslogs.NewLogGroup(scope, jsii.String("Logs"), &awslogs.LogGroupProps{
 			LogGroupName:  jsii.String("/aws/lambda/" + functionName),
 			Retention:     logRetentions[s.cfg.LogRetentionDays],
@@ -78,17 +78,17 @@ func (s *rotationStack) newStepFunctions(functionsDir string) map[string]awslamb
 		})
 		role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-			Description: jsii.String("ddrotate: the " + step.Name + " step's own permissions"),
+			Description: jsii.String("ddrotate: the " + name + " step's own permissions"),
 		})
 		logGroup.GrantWrite(role)
-		s.grantStep(role, stepAccesses[step.Name])
+		s.grantStep(role, stepAccesses[step])
 		functionProps := &awslambda.FunctionProps{
 			FunctionName: jsii.String(functionName),
-			Description:  jsii.String("ddrotate: " + step.Name + " step of the Datadog credential rotation"),
+			Description:  jsii.String("ddrotate: " + name + " step of the Datadog credential rotation"),
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: awslambda.Architecture_ARM_64(),
 			Handler:      jsii.String("bootstrap"),
-			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(functionsDir, step.Name)), nil),
+			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(functionsDir, name)), nil),
 			Timeout:      awscdk.Duration_Seconds(jsii.Number(stepTimeoutSeconds)),
 			MemorySize:   jsii.Number(stepMemoryMB),
 			Role:         role,
@@ -98,23 +98,23 @@ func (s *rotationStack) newStepFunctions(functionsDir string) map[string]awslamb
 		if network != nil {
 			network.attach(s, role, functionProps)
 		}
-		functions[step.Name] = awslambda.NewFunction(scope, jsii.String("Function"), functionProps)
+		functions[step] = awslambda.NewFunction(scope, jsii.String("Function"), functionProps)
 	}
 	return functions
 }
 
-// stepEnvironment is the configuration every step reads at start-up; target
-// settings come from the secrets' tags instead, so this stays small.
+// stepEnvironment is the configuration every step reads at start-up, as
+// the deploy contract builds it; the ARNs are tokens, which survive the
+// trip through plain strings.
 func (s *rotationStack) stepEnvironment() map[string]*string {
-	return map[string]*string{
-		"DDROTATE_SECRET_PREFIX":         jsii.String(s.cfg.SecretPrefix),
-		"DDROTATE_ADMIN_SECRET_ID":       jsii.String(s.cfg.SecretName(s.cfg.Admin().Name)),
-		"DDROTATE_TOPIC_ARN":             s.topic.TopicArn(),
-		"DDROTATE_SITE":                  jsii.String(s.cfg.Site),
-		"DDROTATE_DEFAULT_GRACE_SECONDS": jsii.String(strconv.Itoa(int(s.cfg.DefaultGrace.Seconds()))),
-		"DDROTATE_STATE_MACHINE_ARN":     s.stateMachineARN(s.targetMachineName()),
-		"LOG_LEVEL":                      jsii.String("info"),
+	environment := map[string]*string{}
+	for name, value := range s.cfg.StepEnvironment(deploy.StepResources{
+		TopicARN:        *s.topic.TopicArn(),
+		StateMachineARN: *s.stateMachineARN(s.targetMachineName()),
+	}) {
+		environment[name] = jsii.String(value)
 	}
+	return environment
 }
 
 // grantStep gives a step's role what its access describes.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ddrotate/ddrotate/statemachine"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Labels of the test stack's resources and ARNs, as template_test.go renders them.
@@ -68,10 +68,10 @@ func TestWildcardResourcesOnlyForActionsWithoutResourceLevel(t *testing.T) {
 
 // stepBaseline is what every step role holds: its own logs, and Lambda's
 // network interfaces in the test config's VPC.
-func stepBaseline(step string) []string {
+func stepBaseline(step deploy.Step) []string {
 	subnet := arnPrefix + "ec2:" + regionAccount + "subnet/"
 	return slices.Concat(
-		grantsOf([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{"log-group:/aws/lambda/ddr-test-" + step}, ""),
+		grantsOf([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{"log-group:/aws/lambda/ddr-test-" + string(step)}, ""),
 		grantsOf([]string{"ec2:CreateNetworkInterface"}, []string{
 			networkInterfaces,
 			arnPrefix + "ec2:" + regionAccount + "security-group/security-group",
@@ -92,29 +92,29 @@ func TestStepRolesGrantOnlyTheirStep(t *testing.T) {
 	)
 	readKey := grantsOf([]string{"kms:Decrypt"}, []string{"key"}, viaSecretsManager)
 	writeKey := grantsOf([]string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"key"}, viaSecretsManager)
-	want := map[string][]string{
-		"create": slices.Concat(
+	want := map[deploy.Step][]string{
+		deploy.StepCreate: slices.Concat(
 			grantsOf([]string{describe, getValue, putValue, moveLabels}, allTargetSecrets, ""),
 			writeKey,
 			grantsOf([]string{"states:DescribeExecution"}, []string{targetExecutions}, ""),
 			grantsOf([]string{"kms:Decrypt"}, []string{"key"}, inTargetMachine),
 		),
-		"verify": slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
-		"store":  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
-		"notify": slices.Concat(
+		deploy.StepVerify: slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
+		deploy.StepStore:  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
+		deploy.StepNotify: slices.Concat(
 			grantsOf([]string{describe}, allTargetSecrets, ""),
 			grantsOf([]string{"sns:Publish"}, []string{notificationsTopic}, ""),
 			grantsOf([]string{"kms:GenerateDataKey*", "kms:Decrypt"}, []string{"key"}, viaSNS),
 		),
-		"deleteold": slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
-		"rollback":  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
+		deploy.StepDeleteOld: slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
+		deploy.StepRollback:  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
 	}
 	s := synthTestStack(t)
-	for _, step := range statemachine.Functions {
-		t.Run(step.Name, func(t *testing.T) {
-			_, function := s.resourceWith(t, "AWS::Lambda::Function", "FunctionName", "ddr-test-"+step.Name)
+	for _, step := range deploy.Steps() {
+		t.Run(string(step), func(t *testing.T) {
+			_, function := s.resourceWith(t, "AWS::Lambda::Function", "FunctionName", "ddr-test-"+string(step))
 			roleID := roleOf(function["Role"])
-			extra, missing := diff(s.roleGrants(roleID), append(want[step.Name], stepBaseline(step.Name)...))
+			extra, missing := diff(s.roleGrants(roleID), append(want[step], stepBaseline(step)...))
 			if len(extra) > 0 || len(missing) > 0 {
 				t.Errorf("role %s:\n  grants beyond its step: %q\n  missing grants: %q", roleID, extra, missing)
 			}
@@ -188,8 +188,8 @@ func TestStateMachineRolesGrantWhatTheirDefinitionsCall(t *testing.T) {
 		)
 	}
 	var functions []string
-	for _, step := range statemachine.Functions {
-		functions = append(functions, "function:ddr-test-"+step.Name)
+	for _, step := range deploy.Steps() {
+		functions = append(functions, "function:ddr-test-"+string(step))
 	}
 	want := map[string][]string{
 		"ddr-test-rotate-target": slices.Concat(cdkGrants(targetMachineARN), grantsOf([]string{"lambda:InvokeFunction"}, functions, "")),

@@ -15,7 +15,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-	"github.com/ddrotate/ddrotate/statemachine"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Where the app finds its inputs. The config path comes from the CDK
@@ -78,7 +79,7 @@ func appInputsFrom(app awscdk.App, getenv func(string) string) appInputs {
 // buildApp checks every input and only then adds the stack and the cdk-nag
 // checks to app, so a bad input leaves app without a single construct.
 func buildApp(app awscdk.App, in appInputs) error {
-	cfg, err := LoadConfig(in.configPath)
+	cfg, err := deploy.LoadConfig(in.configPath)
 	if err != nil {
 		return err
 	}
@@ -103,11 +104,11 @@ func buildApp(app awscdk.App, in appInputs) error {
 // permissions defined before anything refers to it.
 func checkFunctionBundles(dir string) error {
 	var missing []string
-	for _, step := range statemachine.Functions {
-		if _, ok := stepAccesses[step.Name]; !ok {
-			return fmt.Errorf("step %q has no permissions defined in the infra app", step.Name)
+	for _, step := range deploy.Steps() {
+		if _, ok := stepAccesses[step]; !ok {
+			return fmt.Errorf("step %q has no permissions defined in the infra app", step)
 		}
-		bootstrap := filepath.Join(dir, step.Name, "bootstrap")
+		bootstrap := filepath.Join(dir, string(step), "bootstrap")
 		if _, err := os.Stat(bootstrap); err != nil {
 			missing = append(missing, bootstrap)
 		}

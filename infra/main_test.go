@@ -12,7 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/ddrotate/ddrotate/statemachine"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // testDir holds the dummy Lambda bundles and the cloud assemblies of the
@@ -37,11 +38,11 @@ func TestMain(m *testing.M) {
 // build/functions, with a stand-in bootstrap per step.
 var fakeFunctionsDir = sync.OnceValue(func() string {
 	dir := filepath.Join(testDir, "functions")
-	for _, step := range statemachine.Functions {
-		if err := os.MkdirAll(filepath.Join(dir, step.Name), 0o755); err != nil {
+	for _, step := range deploy.Steps() {
+		if err := os.MkdirAll(filepath.Join(dir, string(step)), 0o755); err != nil {
 			panic(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, step.Name, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, string(step), "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
 			panic(err)
 		}
 	}
@@ -51,7 +52,7 @@ var fakeFunctionsDir = sync.OnceValue(func() string {
 // synthesized is one synthesized stack: its template, both parsed and for
 // the assertions library, and the messages attached to it.
 type synthesized struct {
-	cfg      Config
+	cfg      deploy.Config
 	raw      map[string]any
 	template assertions.Template
 	messages []*cxapi.SynthesisMessage
@@ -71,14 +72,14 @@ var testStack = sync.OnceValues(func() (*synthesized, error) {
 	if err := buildApp(app, in); err != nil {
 		return nil, err
 	}
-	cfg, err := LoadConfig(testConfigPath)
+	cfg, err := deploy.LoadConfig(testConfigPath)
 	if err != nil {
 		return nil, err
 	}
 	return readStack(app.Synth(nil), cfg)
 })
 
-func readStack(assembly cxapi.CloudAssembly, cfg Config) (*synthesized, error) {
+func readStack(assembly cxapi.CloudAssembly, cfg deploy.Config) (*synthesized, error) {
 	artifact := assembly.GetStackArtifact(jsii.String(cfg.Prefix))
 	data, err := os.ReadFile(*artifact.TemplateFullPath())
 	if err != nil {

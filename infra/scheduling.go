@@ -6,13 +6,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
-)
 
-// scheduledRunInput is the fleet state machine's input for a scheduled run:
-// every target, the admin's included.
-func scheduledRunInput(targets []string) map[string]any {
-	return map[string]any{"mode": "scheduled", "targets": targets}
-}
+	"github.com/ddrotate/ddrotate/shared/deploy"
+)
 
 // newSchedule creates the EventBridge rule that starts a scheduled rotation
 // of the whole fleet.
@@ -32,7 +28,7 @@ func (s *rotationStack) newSchedule(fleet awsstepfunctions.StateMachine) {
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.cfg.Schedule)),
 		Targets: &[]awsevents.IRuleTarget{
 			awseventstargets.NewSfnStateMachine(fleet, &awseventstargets.SfnStateMachineProps{
-				Input: awsevents.RuleTargetInput_FromObject(scheduledRunInput(s.cfg.TargetNames())),
+				Input: awsevents.RuleTargetInput_FromObject(deploy.ScheduledRunInput(s.cfg.TargetNames())),
 				Role:  role,
 			}),
 		},

@@ -7,22 +7,24 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // RotationStackProps configures the ddrotate stack.
 type RotationStackProps struct {
 	awscdk.StackProps
 	// Config is the validated deployment configuration.
-	Config Config
+	Config deploy.Config
 	// FunctionsDir holds one folder per step Lambda, each with its compiled
-	// bootstrap (see statemachine.Functions); "build/functions" in the app.
+	// bootstrap (see deploy.Steps); "build/functions" in the app.
 	FunctionsDir string
 }
 
 // rotationStack carries what the parts of the stack share while it is built.
 type rotationStack struct {
 	stack   awscdk.Stack
-	cfg     Config
+	cfg     deploy.Config
 	key     awskms.Key
 	secrets []awssecretsmanager.Secret // one per cfg.Targets entry, same order
 	topic   awssns.Topic
@@ -90,8 +92,8 @@ func (s *rotationStack) executionsARN(name string) *string {
 	})
 }
 
-func (s *rotationStack) targetMachineName() string { return s.cfg.Prefix + "-rotate-target" }
-func (s *rotationStack) fleetMachineName() string  { return s.cfg.Prefix + "-rotate-fleet" }
+func (s *rotationStack) targetMachineName() string { return s.cfg.RotateTargetMachineName() }
+func (s *rotationStack) fleetMachineName() string  { return s.cfg.RotateFleetMachineName() }
 
 // viaService is the kms:ViaService value for an AWS service in this region.
 func (s *rotationStack) viaService(service string) *string {

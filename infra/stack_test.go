@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/statemachine"
 )
 
@@ -40,10 +41,10 @@ func TestOneSecretPerTargetTaggedForTheSteps(t *testing.T) {
 		target string
 		tags   map[string]string
 	}{
-		{"payments", map[string]string{"ddrotate:target": "payments", "ddrotate:kind": "api-key", "ddrotate:grace-seconds": "129600"}},
-		{"ddrotate-admin", map[string]string{"ddrotate:target": "ddrotate-admin", "ddrotate:kind": "admin", "ddrotate:grace-seconds": "3600"}},
-		{"search", map[string]string{"ddrotate:target": "search", "ddrotate:kind": "api-app-key", "ddrotate:grace-seconds": "129600",
-			"ddrotate:service-account-id": "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}},
+		{"payments", map[string]string{deploy.TagTarget: "payments", deploy.TagKind: string(deploy.KindAPIKey), deploy.TagGraceSeconds: "129600"}},
+		{"ddrotate-admin", map[string]string{deploy.TagTarget: "ddrotate-admin", deploy.TagKind: string(deploy.KindAdmin), deploy.TagGraceSeconds: "3600"}},
+		{"search", map[string]string{deploy.TagTarget: "search", deploy.TagKind: string(deploy.KindAPIAppKey), deploy.TagGraceSeconds: "129600",
+			deploy.TagServiceAccountID: "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}},
 	}
 	s.resourceCountIs(t, "AWS::SecretsManager::Secret", len(tests))
 	for _, tt := range tests {
@@ -70,19 +71,19 @@ func TestOneSecretPerTargetTaggedForTheSteps(t *testing.T) {
 
 func TestStepFunctionsRunTheBuiltBundles(t *testing.T) {
 	s := synthTestStack(t)
-	s.resourceCountIs(t, "AWS::Lambda::Function", len(statemachine.Functions))
+	s.resourceCountIs(t, "AWS::Lambda::Function", len(deploy.Steps()))
 	wantEnvironment := map[string]string{
-		"DDROTATE_SECRET_PREFIX":         "ddr-test/",
-		"DDROTATE_ADMIN_SECRET_ID":       "ddr-test/ddrotate-admin",
-		"DDROTATE_TOPIC_ARN":             notificationsTopic,
-		"DDROTATE_SITE":                  "datadoghq.eu",
-		"DDROTATE_DEFAULT_GRACE_SECONDS": "129600",
-		"DDROTATE_STATE_MACHINE_ARN":     targetMachineARN,
-		"LOG_LEVEL":                      "info",
+		deploy.EnvSecretPrefix:    "ddr-test/",
+		deploy.EnvAdminSecretID:   "ddr-test/ddrotate-admin",
+		deploy.EnvTopicARN:        notificationsTopic,
+		deploy.EnvSite:            string(deploy.SiteEU1),
+		deploy.EnvDefaultGrace:    "129600",
+		deploy.EnvStateMachineARN: targetMachineARN,
+		deploy.EnvLogLevel:        deploy.StepLogLevel,
 	}
-	for _, step := range statemachine.Functions {
-		t.Run(step.Name, func(t *testing.T) {
-			name := "ddr-test-" + step.Name
+	for _, step := range deploy.Steps() {
+		t.Run(string(step), func(t *testing.T) {
+			name := "ddr-test-" + string(step)
 			s.hasResourceProperties(t, "AWS::Lambda::Function", map[string]any{
 				"FunctionName":  name,
 				"Runtime":       "provided.al2023",
@@ -114,7 +115,7 @@ func TestStepFunctionsRunTheBuiltBundles(t *testing.T) {
 			}
 		})
 	}
-	s.resourcePropertiesCountIs(t, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": 90}, len(statemachine.Functions)+2)
+	s.resourcePropertiesCountIs(t, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": 90}, len(deploy.Steps())+2)
 	s.hasResourceProperties(t, "AWS::EC2::SecurityGroup", map[string]any{
 		"VpcId": "vpc-0123456789abcdef0",
 		"SecurityGroupEgress": []any{map[string]any{
@@ -144,9 +145,9 @@ func TestStateMachinesLogWithoutDataAndTrace(t *testing.T) {
 
 func TestDeployedDefinitionsAreTheEmbeddedOnes(t *testing.T) {
 	s := synthTestStack(t)
-	wantSubstitutions := map[string]string{statemachine.RotateTargetStateMachineArn: "state-machine:ddr-test-rotate-target"}
-	for _, step := range statemachine.Functions {
-		wantSubstitutions[step.Placeholder] = "function:ddr-test-" + step.Name
+	wantSubstitutions := map[string]string{deploy.RotateTargetStateMachinePlaceholder: "state-machine:ddr-test-rotate-target"}
+	for _, step := range deploy.Steps() {
+		wantSubstitutions[step.Placeholder()] = "function:ddr-test-" + string(step)
 	}
 	tests := []struct {
 		name       string

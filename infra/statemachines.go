@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/statemachine"
 )
 
@@ -27,12 +29,12 @@ const cdkStateMachineWildcards = "Added by CDK for the state machine's logging a
 
 // newStateMachines deploys the embedded definitions unchanged, with the
 // Lambda and state machine ARNs substituted for their placeholders.
-func (s *rotationStack) newStateMachines(functions map[string]awslambda.Function) (target, fleet awsstepfunctions.StateMachine) {
+func (s *rotationStack) newStateMachines(functions map[deploy.Step]awslambda.Function) (target, fleet awsstepfunctions.StateMachine) {
 	lambdaSubstitutions := map[string]*string{}
 	functionARNs := []*string{}
-	for _, step := range statemachine.Functions {
-		lambdaSubstitutions[step.Placeholder] = functions[step.Name].FunctionArn()
-		functionARNs = append(functionARNs, functions[step.Name].FunctionArn())
+	for _, step := range deploy.Steps() {
+		lambdaSubstitutions[step.Placeholder()] = functions[step].FunctionArn()
+		functionARNs = append(functionARNs, functions[step].FunctionArn())
 	}
 	target = s.newStateMachine("RotateTarget", s.targetMachineName(), statemachine.RotateTargetDefinition, lambdaSubstitutions)
 	target.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -43,7 +45,7 @@ func (s *rotationStack) newStateMachines(functions map[string]awslambda.Function
 	suppressNag(target.Role(), "AwsSolutions-IAM5", cdkStateMachineWildcards, "Resource::*")
 
 	fleet = s.newStateMachine("RotateFleet", s.fleetMachineName(), statemachine.RotateFleetDefinition, map[string]*string{
-		statemachine.RotateTargetStateMachineArn: target.StateMachineArn(),
+		deploy.RotateTargetStateMachinePlaceholder: target.StateMachineArn(),
 	})
 	fleet.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("states:StartExecution"),

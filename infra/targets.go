@@ -8,15 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-)
 
-// Tags on each secret, from which the step Lambdas read the target's settings,
-// so that a rotation needs nothing but the target's name.
-const (
-	tagTarget           = "ddrotate:target"
-	tagKind             = "ddrotate:kind"
-	tagGraceSeconds     = "ddrotate:grace-seconds"
-	tagServiceAccountID = "ddrotate:service-account-id"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // uninitializedSecretTemplate is the value a secret is created with: JSON
@@ -27,7 +20,7 @@ const uninitializedSecretTemplate = `{"uninitialized":"put the first credential 
 // newTarget creates a target's secret and, for a team target, the read-only
 // role the team assumes; each target gets its own scope so that names
 // differing only by hyphens still get distinct logical ids.
-func (s *rotationStack) newTarget(target Target) awssecretsmanager.Secret {
+func (s *rotationStack) newTarget(target deploy.Target) awssecretsmanager.Secret {
 	scope := constructs.NewConstruct(s.stack, jsii.String("Target-"+target.Name))
 	secret := awssecretsmanager.NewSecret(scope, jsii.String("Secret"), &awssecretsmanager.SecretProps{
 		SecretName:    jsii.String(s.cfg.SecretName(target.Name)),
@@ -47,12 +40,14 @@ func (s *rotationStack) newTarget(target Target) awssecretsmanager.Secret {
 	suppressNag(secret, "AwsSolutions-SMG4", "Rotated by ddrotate's "+s.targetMachineName()+" state machine on the EventBridge schedule and on demand. "+
 		"Secrets Manager's own rotation (one Lambda, four fixed steps) cannot keep the replaced Datadog key valid through a grace period of hours "+
 		"nor roll back keys created in Datadog; attaching it as well would rotate the secret behind the state machine's back.")
+	// The tags are the target's settings, which the steps read, so that a
+	// rotation needs nothing but the target's name.
 	tags := awscdk.Tags_Of(secret)
-	tags.Add(jsii.String(tagTarget), jsii.String(target.Name), nil)
-	tags.Add(jsii.String(tagKind), jsii.String(string(target.Kind)), nil)
-	tags.Add(jsii.String(tagGraceSeconds), jsii.String(strconv.Itoa(int(target.Grace.Seconds()))), nil)
-	if target.Kind == KindAPIAppKey {
-		tags.Add(jsii.String(tagServiceAccountID), jsii.String(target.ServiceAccountID), nil)
+	tags.Add(jsii.String(deploy.TagTarget), jsii.String(target.Name), nil)
+	tags.Add(jsii.String(deploy.TagKind), jsii.String(string(target.Kind)), nil)
+	tags.Add(jsii.String(deploy.TagGraceSeconds), jsii.String(strconv.Itoa(int(target.Grace.Seconds()))), nil)
+	if target.Kind == deploy.KindAPIAppKey {
+		tags.Add(jsii.String(deploy.TagServiceAccountID), jsii.String(target.ServiceAccountID), nil)
 	}
 	awscdk.NewCfnOutput(scope, jsii.String("SecretArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Secret of target " + target.Name),
@@ -71,7 +66,7 @@ func (s *rotationStack) newTarget(target Target) awssecretsmanager.Secret {
 // newTeamReadRole creates the role a team assumes from its own accounts to
 // read its secret, and nothing else: the key may decrypt only through
 // Secrets Manager and only for that secret.
-func (s *rotationStack) newTeamReadRole(scope constructs.Construct, target Target, secret awssecretsmanager.Secret) awsiam.Role {
+func (s *rotationStack) newTeamReadRole(scope constructs.Construct, target deploy.Target, secret awssecretsmanager.Secret) awsiam.Role {
 	role := awsiam.NewRole(scope, jsii.String("ReadRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(s.cfg.Prefix + "-read-" + target.Name),
 		Description: jsii.String("ddrotate: read the Datadog credential of target " + target.Name),
@@ -94,7 +89,7 @@ func (s *rotationStack) newTeamReadRole(scope constructs.Construct, target Targe
 
 // teamTrustConditions returns the conditions a team's AssumeRole must meet
 // besides coming from one of its accounts.
-func teamTrustConditions(target Target) *map[string]any {
+func teamTrustConditions(target deploy.Target) *map[string]any {
 	equals := map[string]any{}
 	if target.ExternalID != "" {
 		equals["sts:ExternalId"] = target.ExternalID

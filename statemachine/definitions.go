@@ -6,40 +6,17 @@ package statemachine
 import _ "embed"
 
 // RotateTargetDefinition rotates the credential of one target. Its Lambda
-// ARNs are left as ${...} placeholders, filled by DefinitionSubstitutions in
-// the CDK stack and by Substitutions in the local executor.
+// ARNs are left as ${...} placeholders (deploy.Step.Placeholder), filled by
+// DefinitionSubstitutions in the CDK stack and by the local executor's
+// substitutions.
 //
 //go:embed rotate-target.asl.json
 var RotateTargetDefinition []byte
 
 // RotateFleetDefinition rotates many targets, each as its own
-// rotate-target execution, with bounded concurrency.
+// rotate-target execution, with bounded concurrency. The rotate-target
+// machine's ARN is left as the placeholder
+// deploy.RotateTargetStateMachinePlaceholder.
 //
 //go:embed rotate-fleet.asl.json
 var RotateFleetDefinition []byte
-
-// Placeholders that the definitions use, in one place so the CDK stack, the
-// local executor and the tests agree on them.
-const (
-	CreateFunctionArn           = "CreateFunctionArn"
-	VerifyFunctionArn           = "VerifyFunctionArn"
-	StoreFunctionArn            = "StoreFunctionArn"
-	NotifyFunctionArn           = "NotifyFunctionArn"
-	DeleteOldFunctionArn        = "DeleteOldFunctionArn"
-	RollbackFunctionArn         = "RollbackFunctionArn"
-	RotateTargetStateMachineArn = "RotateTargetStateMachineArn"
-)
-
-// Functions lists the step Lambdas by their folder under functions/ and the
-// placeholder that carries their ARN into the definitions.
-var Functions = []struct {
-	Name        string // folder under functions/ and suffix of the Lambda name
-	Placeholder string
-}{
-	{"create", CreateFunctionArn},
-	{"verify", VerifyFunctionArn},
-	{"store", StoreFunctionArn},
-	{"notify", NotifyFunctionArn},
-	{"deleteold", DeleteOldFunctionArn},
-	{"rollback", RollbackFunctionArn},
-}

@@ -98,7 +98,7 @@ func putAdminWithScopes(t *testing.T, w *world, scopes []string) {
 	admin := credential.Admin{
 		APIKey: credential.NewSecret(w.Admin.APIKey), APIKeyID: w.Admin.APIKeyID,
 		AppKey: credential.NewSecret(app.Key), AppKeyID: app.ID,
-		ServiceAccountID: w.Admin.ServiceAccountID, Site: "datadoghq.com",
+		ServiceAccountID: w.Admin.ServiceAccountID, Site: localenv.Site,
 	}
 	value, err := admin.SecretString()
 	if err != nil {
@@ -163,7 +163,7 @@ func badCases() []badCase {
 	team("JSON null", payments, raw(`null`), secretErr)
 	team("an empty object", payments, raw(`{}`), secretErr, "apiKey")
 	team("truncated after a field", analytics, func(t *testing.T, w *world) string {
-		v := withField(t, w, analytics, "site", "datadoghq.com")
+		v := withField(t, w, analytics, "site", string(localenv.Site))
 		return v[:len(v)/2]
 	}, secretErr, "JSON")
 	team("apiKey missing", payments, field(payments, "apiKey", nil), secretErr, "apiKey")
@@ -204,7 +204,7 @@ func badCases() []badCase {
 	}, secretErr, "site")
 	adminCase("adminAppKey missing", func(t *testing.T, w *world) { putCurrent(t, w, admin, withField(t, w, admin, "adminAppKey", nil)) }, secretErr, "adminAppKey")
 	adminCase("team-shaped", func(t *testing.T, w *world) {
-		putCurrent(t, w, admin, fmt.Sprintf(`{"apiKey":%q,"apiKeyId":%q,"site":"datadoghq.com"}`, w.Admin.APIKey, w.Admin.APIKeyID))
+		putCurrent(t, w, admin, fmt.Sprintf(`{"apiKey":%q,"apiKeyId":%q,"site":%q}`, w.Admin.APIKey, w.Admin.APIKeyID, localenv.Site))
 	}, secretErr, "adminApiKey")
 	for _, missing := range ddemu.AdminScopes {
 		scopes := slices.DeleteFunc(slices.Clone(ddemu.AdminScopes), func(s string) bool { return s == missing })

@@ -10,6 +10,7 @@ import (
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/internal/syncbuf"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -56,9 +57,9 @@ func (w *world) beforeState(x *asl.Execution, state string) error {
 
 // standardTeams are set up in every world beside the admin target.
 var standardTeams = []localenv.TargetSpec{
-	{Name: "payments", Kind: rotation.KindAPIKey},
-	{Name: "analytics", Kind: rotation.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
-	{Name: "checkout", Kind: rotation.KindAPIKey, Grace: time.Minute},
+	{Name: "payments", Kind: deploy.KindAPIKey},
+	{Name: "analytics", Kind: deploy.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
+	{Name: "checkout", Kind: deploy.KindAPIKey, Grace: time.Minute},
 }
 
 type worldOption func(*localenv.Options)

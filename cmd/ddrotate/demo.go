@@ -18,14 +18,15 @@ import (
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
 // demoTeams are the teams the demo sets up beside the admin credential.
 var demoTeams = []localenv.TargetSpec{
-	{Name: "payments", Kind: rotation.KindAPIKey},
-	{Name: "analytics", Kind: rotation.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
-	{Name: "checkout", Kind: rotation.KindAPIKey, Grace: time.Minute, ExternalID: "checkout-ci"},
+	{Name: "payments", Kind: deploy.KindAPIKey},
+	{Name: "analytics", Kind: deploy.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
+	{Name: "checkout", Kind: deploy.KindAPIKey, Grace: time.Minute, ExternalID: "checkout-ci"},
 }
 
 func demoCommand(ctx context.Context, args []string, out io.Writer) error {

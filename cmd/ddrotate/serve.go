@@ -41,7 +41,7 @@ Seeded admin credential (secret %s%s, also the Datadog emulator's admin key):
   adminAppKey       %s
   adminAppKeyId     %s
   serviceAccountId  %s
-  site              datadoghq.com
+  site              %s
 
 Targets: %v
 SNS topic: %s
@@ -54,7 +54,7 @@ Try, in another terminal:
 
 Press Ctrl-C to stop.
 `, env.DatadogURL, env.AWSURL, localenv.SecretPrefix, localenv.AdminTarget,
-		env.Admin.APIKey, env.Admin.APIKeyID, env.Admin.AppKey, env.Admin.AppKeyID, env.Admin.ServiceAccountID,
+		env.Admin.APIKey, env.Admin.APIKeyID, env.Admin.AppKey, env.Admin.AppKeyID, env.Admin.ServiceAccountID, localenv.Site,
 		env.TargetNames(), env.TopicARN, localenv.Region, env.AWSURL, localenv.SecretPrefix, env.DatadogURL)
 	<-ctx.Done()
 	fmt.Fprintln(out, "stopping")

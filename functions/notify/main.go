@@ -1,13 +1,14 @@
 // Command notify is the ddrotate step Lambda that publishes rotation events to the teams' SNS topic.
-// It only wires the environment's settings and clients into the step.
+// It only wires the environment's settings and clients into the step's handler.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/lambdaenv"
 )
 
 func main() {
-	lambda.Start(lambdaenv.MustSteps().Notify)
+	lambda.Start(lambdaenv.MustHandler(deploy.StepNotify))
 }

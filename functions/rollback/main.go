@@ -1,13 +1,14 @@
 // Command rollback is the ddrotate step Lambda that undoes a rotation that failed before its new key became current.
-// It only wires the environment's settings and clients into the step.
+// It only wires the environment's settings and clients into the step's handler.
 package main
 
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/lambdaenv"
 )
 
 func main() {
-	lambda.Start(lambdaenv.MustSteps().Rollback)
+	lambda.Start(lambdaenv.MustHandler(deploy.StepRollback))
 }

@@ -1,13 +1,14 @@
 package asl
 
 import (
-	"github.com/ddrotate/ddrotate/statemachine"
-
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
+	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // BenchmarkFleetOfHundredTargets measures the executor's own overhead on
@@ -16,8 +17,8 @@ import (
 func BenchmarkFleetOfHundredTargets(b *testing.B) {
 	functions := map[string]lambda.Handler{}
 	steps := newFakeSteps()
-	for name, fn := range steps.handlers() {
-		functions[name] = lambda.NewHandler(fn)
+	for step, fn := range steps.handlers() {
+		functions[string(step)] = lambda.NewHandler(fn)
 	}
 	targets := make([]string, 100)
 	for i := range targets {
@@ -25,8 +26,8 @@ func BenchmarkFleetOfHundredTargets(b *testing.B) {
 	}
 	input := []byte(`{"mode": "compromise", "targets": [` + strings.Join(targets, ",") + `]}`)
 	substitutions := map[string]string{}
-	for _, fn := range statemachine.Functions {
-		substitutions[fn.Placeholder] = fn.Name
+	for _, step := range deploy.Steps() {
+		substitutions[step.Placeholder()] = string(step)
 	}
 	for b.Loop() {
 		e := NewEngine(EngineOptions{Clock: NewFakeClock(epoch), Functions: functions})
@@ -34,7 +35,7 @@ func BenchmarkFleetOfHundredTargets(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		substitutions[statemachine.RotateTargetStateMachineArn] = target
+		substitutions[deploy.RotateTargetStateMachinePlaceholder] = target
 		fleet, err := e.Register("rotate-fleet", statemachine.RotateFleetDefinition, substitutions)
 		if err != nil {
 			b.Fatal(err)

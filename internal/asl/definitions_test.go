@@ -1,8 +1,6 @@
 package asl
 
 import (
-	"github.com/ddrotate/ddrotate/statemachine"
-
 	"encoding/json"
 	"slices"
 	"sort"
@@ -10,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
+	"github.com/ddrotate/ddrotate/statemachine"
 )
 
 // KeyNotYetValidError is what the verify step returns while Datadog has not
@@ -52,7 +53,7 @@ type notification struct {
 // and fails where a test tells it to.
 type fakeSteps struct {
 	mu            sync.Mutex
-	calls         map[string][]string // step → targets, in call order
+	calls         map[deploy.Step][]string // step → targets, in call order
 	notifications []notification
 	failCreate    map[string]error // by target
 	verifyErr     error
@@ -60,20 +61,20 @@ type fakeSteps struct {
 }
 
 func newFakeSteps() *fakeSteps {
-	return &fakeSteps{calls: map[string][]string{}, failCreate: map[string]error{}}
+	return &fakeSteps{calls: map[deploy.Step][]string{}, failCreate: map[string]error{}}
 }
 
-func (f *fakeSteps) called(step, target string) {
+func (f *fakeSteps) called(step deploy.Step, target string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[step] = append(f.calls[step], target)
 }
 
-func (f *fakeSteps) handlers() map[string]any {
+func (f *fakeSteps) handlers() map[deploy.Step]any {
 	type withRotation struct{ Rotation rotation }
-	return map[string]any{
-		"create": func(req rotationRequest) (rotation, error) {
-			f.called("create", req.Input.Target)
+	return map[deploy.Step]any{
+		deploy.StepCreate: func(req rotationRequest) (rotation, error) {
+			f.called(deploy.StepCreate, req.Input.Target)
 			if err := f.failCreate[req.Input.Target]; err != nil {
 				return rotation{}, err
 			}
@@ -83,32 +84,42 @@ func (f *fakeSteps) handlers() map[string]any {
 			}
 			return rotation{Target: req.Input.Target, NewKeyID: "new-" + req.Input.Target, GraceSeconds: grace}, nil
 		},
-		"verify": func(in withRotation) error {
-			f.called("verify", in.Rotation.Target)
+		deploy.StepVerify: func(in withRotation) error {
+			f.called(deploy.StepVerify, in.Rotation.Target)
 			return f.verifyErr
 		},
-		"store": func(in withRotation) error {
-			f.called("store", in.Rotation.Target)
+		deploy.StepStore: func(in withRotation) error {
+			f.called(deploy.StepStore, in.Rotation.Target)
 			return nil
 		},
-		"notify": func(n notification) error {
+		deploy.StepNotify: func(n notification) error {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.notifications = append(f.notifications, n)
 			return nil
 		},
-		"deleteold": func(in withRotation) (map[string][]string, error) {
-			f.called("deleteold", in.Rotation.Target)
+		deploy.StepDeleteOld: func(in withRotation) (map[string][]string, error) {
+			f.called(deploy.StepDeleteOld, in.Rotation.Target)
 			if f.deleteErr != nil {
 				return nil, f.deleteErr
 			}
 			return map[string][]string{"keyIds": {"old-" + in.Rotation.Target}}, nil
 		},
-		"rollback": func(req rotationRequest) error {
-			f.called("rollback", req.Input.Target)
+		deploy.StepRollback: func(req rotationRequest) error {
+			f.called(deploy.StepRollback, req.Input.Target)
 			return nil
 		},
 	}
+}
+
+// byStepName keys handlers by the step's name, as the substitutions in
+// registerRotation name the steps' functions.
+func byStepName(handlers map[deploy.Step]any) map[string]any {
+	named := make(map[string]any, len(handlers))
+	for step, fn := range handlers {
+		named[string(step)] = fn
+	}
+	return named
 }
 
 func (f *fakeSteps) events() []string {
@@ -124,13 +135,13 @@ func (f *fakeSteps) events() []string {
 // registerRotation registers the real definitions with the fake steps.
 func registerRotation(t *testing.T, steps *fakeSteps) (h *harness, target, fleet string) {
 	t.Helper()
-	h = newHarness(t, steps.handlers())
+	h = newHarness(t, byStepName(steps.handlers()))
 	substitutions := map[string]string{}
-	for _, fn := range statemachine.Functions {
-		substitutions[fn.Placeholder] = fn.Name
+	for _, step := range deploy.Steps() {
+		substitutions[step.Placeholder()] = string(step)
 	}
 	target = h.registerDefinition("rotate-target", statemachine.RotateTargetDefinition, substitutions)
-	substitutions[statemachine.RotateTargetStateMachineArn] = target
+	substitutions[deploy.RotateTargetStateMachinePlaceholder] = target
 	fleet = h.registerDefinition("rotate-fleet", statemachine.RotateFleetDefinition, substitutions)
 	return h, target, fleet
 }
@@ -163,7 +174,7 @@ func TestRotateTargetHappyPath(t *testing.T) {
 			if got := h.clock.Sleeps(); !slices.Equal(got, []time.Duration{tt.grace}) {
 				t.Errorf("virtual sleeps = %v, want only the grace period %v", got, tt.grace)
 			}
-			if len(steps.calls["rollback"]) != 0 {
+			if len(steps.calls[deploy.StepRollback]) != 0 {
 				t.Error("a successful rotation rolled back")
 			}
 			requireJSON(t, "output", x.Output(), `{
@@ -189,10 +200,10 @@ func TestRotateTargetRollsBackWhenTheNewKeyNeverValidates(t *testing.T) {
 	if got, want := h.clock.Sleeps(), seconds(2, 4, 8, 16, 30, 30); !slices.Equal(got, want) {
 		t.Errorf("virtual sleeps = %v, want %v", got, want)
 	}
-	if got := len(steps.calls["verify"]); got != 7 {
+	if got := len(steps.calls[deploy.StepVerify]); got != 7 {
 		t.Errorf("verify called %d times, want 7", got)
 	}
-	if len(steps.calls["store"]) != 0 || !slices.Equal(steps.calls["rollback"], []string{"team-b"}) {
+	if len(steps.calls[deploy.StepStore]) != 0 || !slices.Equal(steps.calls[deploy.StepRollback], []string{"team-b"}) {
 		t.Errorf("calls = %v, want a rollback and no store", steps.calls)
 	}
 	if got := steps.events(); !slices.Equal(got, []string{"rotation-failed/before-store"}) {
@@ -222,7 +233,7 @@ func TestRotateTargetReportsAFailureAfterStore(t *testing.T) {
 	if got := steps.events(); !slices.Equal(got, []string{"rotated/", "rotation-failed/after-store"}) {
 		t.Errorf("notifications = %v", got)
 	}
-	if len(steps.calls["rollback"]) != 0 {
+	if len(steps.calls[deploy.StepRollback]) != 0 {
 		t.Error("a failure after Store rolled back the new current key")
 	}
 }
@@ -302,7 +313,7 @@ func TestRotateFleet(t *testing.T) {
 			}
 			requireJSON(t, "results", []byte(mustJSON(t, results)), tt.wantResult)
 
-			rotated := slices.Clone(steps.calls["store"])
+			rotated := slices.Clone(steps.calls[deploy.StepStore])
 			sort.Strings(rotated)
 			if want := []string{"a", "b", "c"}; tt.failing != "" {
 				want = slices.DeleteFunc(want, func(s string) bool { return s == tt.failing })

@@ -2,6 +2,14 @@
 // and AWS emulators, the step handlers wired exactly as in Lambda, and the
 // local States Language executor running the deployed definitions. The
 // demo, `ddrotate run`, and the workflow and fault tests all stand on it.
+//
+// The steps go through the Lambda path: the local deployment has a
+// deploy.Config, validated as the CDK app validates one; each step's
+// environment is built from it by the function the stack uses
+// (deploy.Config.StepEnvironment); lambdaenv.SettingsFromEnv reads it and
+// lambdaenv.NewSteps and lambdaenv.Handler make the handlers, as each
+// Lambda's main does. Only the Datadog endpoint, the log level, the clock
+// and the Step Functions client are local.
 package localenv
 
 import (
@@ -21,23 +29,36 @@ import (
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/internal/awsemu"
 	"github.com/ddrotate/ddrotate/internal/ddemu"
-	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
+	"github.com/ddrotate/ddrotate/shared/deploy"
+	"github.com/ddrotate/ddrotate/shared/lambdaenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 	"github.com/ddrotate/ddrotate/statemachine"
 )
 
-// Local deployment constants, mirroring what the CDK stack deploys.
+// Local deployment constants, mirroring what the CDK stack deploys for a
+// config with the default prefix (see deployConfig).
 const (
-	Region        = "us-east-1"
-	AccountID     = "000000000000"
-	SecretPrefix  = "ddrotate/"
-	AdminTarget   = "admin"
-	TopicName     = "ddrotate-notifications"
-	TargetMachine = "ddrotate-rotate-target"
-	FleetMachine  = "ddrotate-rotate-fleet"
+	Region       = "us-east-1"
+	AccountID    = "000000000000"
+	Prefix       = deploy.DefaultPrefix
+	SecretPrefix = Prefix + "/"
+	AdminTarget  = "admin"
+	// Site is the local deployment's Datadog site.
+	Site          = deploy.SiteUS1
+	TopicName     = Prefix + "-notifications"
+	TargetMachine = Prefix + "-rotate-target"
+	FleetMachine  = Prefix + "-rotate-fleet"
 	// localAccessKeyID is the security account's principal in the AWS emulator.
 	localAccessKeyID = "AKIADDROTATELOCAL000"
+	// localSchedule is the local deployment's schedule, which nothing runs:
+	// the longest rate, so that any grace period validates.
+	localSchedule = "rate(365 days)"
+	// localAlarmEmail is where the local deployment's alarms would go.
+	localAlarmEmail = "operators@example.com"
+	// localLogLevel makes the local steps log everything, for the tests'
+	// leak scans and for debugging a run.
+	localLogLevel = "debug"
 )
 
 // Options configure an Env.
@@ -88,7 +109,7 @@ type Env struct {
 // Target is a target set up in the local deployment.
 type Target struct {
 	Name      string
-	Kind      rotation.Kind
+	Kind      deploy.Kind
 	SecretARN string
 	// ServiceAccountID owns the target's application key, if it has one.
 	ServiceAccountID string
@@ -146,8 +167,12 @@ func Connect(ctx context.Context, datadogURL, awsURL string, opts Options) (*Env
 	return env, nil
 }
 
-// wire makes the clients, the topic, the steps and the executor.
+// wire makes the clients, the topic, the executor and the steps.
 func (env *Env) wire(ctx context.Context, opts Options) error {
+	cfg, err := deployConfig(opts)
+	if err != nil {
+		return err
+	}
 	env.AWSConfig = ClientConfig(env.AWSURL, localAccessKeyID)
 	env.Secrets = secretsmanager.NewFromConfig(env.AWSConfig)
 	env.Topic = sns.NewFromConfig(env.AWSConfig)
@@ -162,43 +187,71 @@ func (env *Env) wire(ctx context.Context, opts Options) error {
 		Region: Region, AccountID: AccountID, Clock: opts.Clock,
 		BeforeState: opts.BeforeState, AfterTask: opts.AfterTask,
 	})
-	logger := slog.New(slog.NewJSONHandler(opts.LogOutput, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := rotation.Config{
-		SecretPrefix:  SecretPrefix,
-		AdminSecretID: SecretPrefix + AdminTarget,
-		TopicARN:      env.TopicARN,
-		Site:          credential.Site("datadoghq.com"),
-		DefaultGrace:  opts.DefaultGrace,
-	}
-	ddOpts := datadog.Options{Endpoint: env.DatadogURL, MaxElapsed: opts.DatadogTimeout}
-	keys := func(a credential.Admin) (rotation.KeysAPI, error) {
-		return datadog.New(a.Site, a.APIKey, a.AppKey, ddOpts)
-	}
-	env.Steps, err = rotation.NewSteps(cfg, env.Secrets, env.Topic, engineExecutions{env.Engine}, keys, logger)
-	if err != nil {
-		return err
-	}
-	env.Steps.Now = opts.Clock.Now
-
 	subs := map[string]string{}
-	handlers := map[string]any{
-		"create": env.Steps.Create, "verify": env.Steps.Verify, "store": env.Steps.Store,
-		"notify": env.Steps.Notify, "deleteold": env.Steps.DeleteOld, "rollback": env.Steps.Rollback,
+	for _, step := range deploy.Steps() {
+		subs[step.Placeholder()] = FunctionARN(step)
 	}
-	for _, fn := range statemachine.Functions {
-		arn := FunctionARN(fn.Name)
-		subs[fn.Placeholder] = arn
-		env.Engine.SetFunction(arn, lambda.NewHandler(handlers[fn.Name]))
-	}
-	if env.TargetMachineARN, err = env.Engine.Register(TargetMachine, statemachine.RotateTargetDefinition, subs); err != nil {
+	if env.TargetMachineARN, err = env.Engine.Register(cfg.RotateTargetMachineName(), statemachine.RotateTargetDefinition, subs); err != nil {
 		return fmt.Errorf("load the rotate-target definition: %w", err)
 	}
-	subs[statemachine.RotateTargetStateMachineArn] = env.TargetMachineARN
-	if env.FleetMachineARN, err = env.Engine.Register(FleetMachine, statemachine.RotateFleetDefinition, subs); err != nil {
+	subs[deploy.RotateTargetStateMachinePlaceholder] = env.TargetMachineARN
+	if env.FleetMachineARN, err = env.Engine.Register(cfg.RotateFleetMachineName(), statemachine.RotateFleetDefinition, subs); err != nil {
 		return fmt.Errorf("load the rotate-fleet definition: %w", err)
 	}
 
+	if env.Steps, err = env.newSteps(cfg, opts); err != nil {
+		return err
+	}
+	for _, step := range deploy.Steps() {
+		handler, err := lambdaenv.Handler(env.Steps, step)
+		if err != nil {
+			return err
+		}
+		env.Engine.SetFunction(FunctionARN(step), lambda.NewHandler(handler))
+	}
 	return nil
+}
+
+// deployConfig is the local deployment's config, validated as the CDK app
+// validates one. It lists the admin target only: team targets are added as
+// a run goes, and the steps read their settings from their secrets' tags.
+func deployConfig(opts Options) (deploy.Config, error) {
+	file := deploy.ConfigFile{
+		Prefix:             Prefix,
+		SecretPrefix:       SecretPrefix,
+		Site:               string(Site),
+		Schedule:           localSchedule,
+		DefaultGracePeriod: opts.DefaultGrace.String(),
+		Alarms:             deploy.AlarmsFile{Email: localAlarmEmail},
+		Targets:            []deploy.TargetFile{{Name: AdminTarget, Kind: deploy.KindAdmin}},
+	}
+	cfg, err := file.Validate(opts.Clock.Now())
+	if err != nil {
+		return deploy.Config{}, fmt.Errorf("the local deployment's config: %w", err)
+	}
+	return cfg, nil
+}
+
+// newSteps makes the steps as a step Lambda does: from the environment the
+// stack would give it, read by lambdaenv. The environment points the
+// Datadog clients at the emulator; the executor, standing in for Step
+// Functions, answers the steps' DescribeExecution; the clock is the run's.
+func (env *Env) newSteps(cfg deploy.Config, opts Options) (*rotation.Steps, error) {
+	environment := cfg.StepEnvironment(deploy.StepResources{TopicARN: env.TopicARN, StateMachineARN: env.TargetMachineARN})
+	environment[deploy.EnvDatadogEndpoint] = env.DatadogURL
+	environment[deploy.EnvLogLevel] = localLogLevel
+	settings, err := lambdaenv.SettingsFromEnv(func(key string) string { return environment[key] })
+	if err != nil {
+		return nil, fmt.Errorf("the local steps' environment: %w", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(opts.LogOutput, &slog.HandlerOptions{Level: settings.LogLevel}))
+	steps, err := lambdaenv.NewSteps(settings, env.AWSConfig, datadog.Options{MaxElapsed: opts.DatadogTimeout}, logger)
+	if err != nil {
+		return nil, err
+	}
+	steps.Executions = engineExecutions{env.Engine}
+	steps.Now = opts.Clock.Now
+	return steps, nil
 }
 
 func withDefaults(opts Options) Options {
@@ -224,9 +277,9 @@ func orAddr(addr string) string {
 	return addr
 }
 
-// FunctionARN is the local ARN of a step function.
-func FunctionARN(name string) string {
-	return "arn:aws:lambda:" + Region + ":" + AccountID + ":function:ddrotate-" + name
+// FunctionARN is the local ARN of a step's Lambda.
+func FunctionARN(step deploy.Step) string {
+	return "arn:aws:lambda:" + Region + ":" + AccountID + ":function:" + deploy.Config{Prefix: Prefix}.FunctionName(step)
 }
 
 // ClientConfig is an AWS SDK configuration that talks to the AWS emulator

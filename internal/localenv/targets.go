@@ -14,13 +14,13 @@ import (
 
 	"github.com/ddrotate/ddrotate/internal/awsemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
-	"github.com/ddrotate/ddrotate/shared/rotation"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // TargetSpec describes a team target to set up.
 type TargetSpec struct {
 	Name string
-	Kind rotation.Kind // api-key or api-app-key
+	Kind deploy.Kind // api-key or api-app-key
 	// Grace overrides the deployment's default grace period (0 = default).
 	Grace time.Duration
 	// Scopes of the team's initial application key (api-app-key).
@@ -31,32 +31,29 @@ type TargetSpec struct {
 	ExternalID    string
 }
 
-// site is the local deployment's Datadog site.
-const site = credential.Site("datadoghq.com")
-
 // putAdminSecret stores the seeded admin credential as the admin target.
 func (e *Env) putAdminSecret(ctx context.Context) error {
 	admin := credential.Admin{
 		APIKey: credential.NewSecret(e.Admin.APIKey), APIKeyID: e.Admin.APIKeyID,
 		AppKey: credential.NewSecret(e.Admin.AppKey), AppKeyID: e.Admin.AppKeyID,
-		ServiceAccountID: e.Admin.ServiceAccountID, Site: site,
+		ServiceAccountID: e.Admin.ServiceAccountID, Site: Site,
 	}
 	value, err := admin.SecretString()
 	if err != nil {
 		return fmt.Errorf("encode the seeded admin credential: %w", err)
 	}
-	arn, err := e.createSecret(ctx, AdminTarget, rotation.KindAdmin, 0, "", value)
+	arn, err := e.createSecret(ctx, AdminTarget, deploy.KindAdmin, 0, "", value)
 	if err != nil {
 		return err
 	}
-	e.Targets[AdminTarget] = &Target{Name: AdminTarget, Kind: rotation.KindAdmin, SecretARN: arn, ServiceAccountID: e.Admin.ServiceAccountID}
+	e.Targets[AdminTarget] = &Target{Name: AdminTarget, Kind: deploy.KindAdmin, SecretARN: arn, ServiceAccountID: e.Admin.ServiceAccountID}
 	return nil
 }
 
 // AddTarget creates a team's initial Datadog key(s), its secret (tagged as
 // the CDK stack tags it), its read-only role and its filtered subscription.
 func (e *Env) AddTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
-	if !rotation.ValidTargetName(spec.Name) {
+	if !deploy.ValidTargetName(spec.Name) {
 		return nil, fmt.Errorf("target name %q is not valid", spec.Name)
 	}
 	if _, dup := e.Targets[spec.Name]; dup {
@@ -67,16 +64,16 @@ func (e *Env) AddTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
 		t.TeamAccountID = fmt.Sprintf("%012d", 111111111111*(len(e.Targets)%8+1))
 	}
 	api := e.Datadog.AddAPIKey(spec.Name + "-initial")
-	team := credential.Team{APIKey: credential.NewSecret(api.Key), APIKeyID: api.ID, Site: site}
+	team := credential.Team{APIKey: credential.NewSecret(api.Key), APIKeyID: api.ID, Site: Site}
 	switch spec.Kind {
-	case rotation.KindAPIKey:
-	case rotation.KindAPIAppKey:
+	case deploy.KindAPIKey:
+	case deploy.KindAPIAppKey:
 		sa := e.Datadog.AddServiceAccount(spec.Name + "-service-account")
 		app := e.Datadog.AddAppKey(sa.ID, spec.Name+"-initial", spec.Scopes)
 		team.AppKey, team.AppKeyID, team.ServiceAccountID = credential.NewSecret(app.Key), app.ID, sa.ID
 		t.ServiceAccountID = sa.ID
 	default:
-		return nil, fmt.Errorf("target %q: kind must be %q or %q", spec.Name, rotation.KindAPIKey, rotation.KindAPIAppKey)
+		return nil, fmt.Errorf("target %q: kind must be %q or %q", spec.Name, deploy.KindAPIKey, deploy.KindAPIAppKey)
 	}
 	value, err := team.SecretString()
 	if err != nil {
@@ -117,16 +114,16 @@ func (e *Env) AddTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
 }
 
 // createSecret creates a target's secret, tagged with its configuration.
-func (e *Env) createSecret(ctx context.Context, name string, kind rotation.Kind, grace time.Duration, serviceAccountID, value string) (string, error) {
+func (e *Env) createSecret(ctx context.Context, name string, kind deploy.Kind, grace time.Duration, serviceAccountID, value string) (string, error) {
 	tags := []smtypes.Tag{
-		{Key: aws.String(rotation.TagTarget), Value: aws.String(name)},
-		{Key: aws.String(rotation.TagKind), Value: aws.String(string(kind))},
+		{Key: aws.String(deploy.TagTarget), Value: aws.String(name)},
+		{Key: aws.String(deploy.TagKind), Value: aws.String(string(kind))},
 	}
 	if grace > 0 {
-		tags = append(tags, smtypes.Tag{Key: aws.String(rotation.TagGraceSeconds), Value: aws.String(strconv.Itoa(int(grace.Seconds())))})
+		tags = append(tags, smtypes.Tag{Key: aws.String(deploy.TagGraceSeconds), Value: aws.String(strconv.Itoa(int(grace.Seconds())))})
 	}
 	if serviceAccountID != "" {
-		tags = append(tags, smtypes.Tag{Key: aws.String(rotation.TagServiceAccountID), Value: aws.String(serviceAccountID)})
+		tags = append(tags, smtypes.Tag{Key: aws.String(deploy.TagServiceAccountID), Value: aws.String(serviceAccountID)})
 	}
 	out, err := e.Secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
 		Name:         aws.String(SecretPrefix + name),

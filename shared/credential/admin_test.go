@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 func TestParseAdmin(t *testing.T) {
@@ -21,7 +23,7 @@ func TestParseAdmin(t *testing.T) {
 		{"AppKey", admin.AppKey.Reveal(), fixtureAdminAppKey},
 		{"AppKeyID", admin.AppKeyID, "e01199cd-849e-4fb8-ae34-af8b6a8cd129"},
 		{"ServiceAccountID", admin.ServiceAccountID, "fbebe517-c0ed-45a9-b3c9-4377cbe04efd"},
-		{"Site", admin.Site, SiteEU1},
+		{"Site", admin.Site, deploy.SiteEU1},
 		{"Metadata", admin.Metadata, Metadata{}},
 	}
 	for _, w := range want {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ddrotate/ddrotate/internal/testkeys"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // A key kept in a field that ddrotate does not model; it must not leak either.
@@ -149,7 +150,7 @@ func TestLogValueShowsIdentifiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"site":             "ap1.datadoghq.com",
+		"site":             string(deploy.SiteAP1),
 		"apiKeyId":         "2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44",
 		"apiKeyLast4":      fixtureTeamAPIKey[len(fixtureTeamAPIKey)-4:],
 		"appKeyId":         "7a1b9c3d-5e6f-4a0b-8c2d-1e3f5a7b9c0d",

@@ -3,23 +3,25 @@ package credential
 import (
 	"errors"
 	"testing"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 func TestParseSiteAcceptsEveryDatadogSite(t *testing.T) {
 	want := map[Site]string{
-		"datadoghq.com":     "https://api.datadoghq.com",
-		"us3.datadoghq.com": "https://api.us3.datadoghq.com",
-		"us5.datadoghq.com": "https://api.us5.datadoghq.com",
-		"datadoghq.eu":      "https://api.datadoghq.eu",
-		"ap1.datadoghq.com": "https://api.ap1.datadoghq.com",
-		"ap2.datadoghq.com": "https://api.ap2.datadoghq.com",
-		"ddog-gov.com":      "https://api.ddog-gov.com",
-		"us2.ddog-gov.com":  "https://api.us2.ddog-gov.com",
+		deploy.SiteUS1:    "https://api.datadoghq.com",
+		deploy.SiteUS3:    "https://api.us3.datadoghq.com",
+		deploy.SiteUS5:    "https://api.us5.datadoghq.com",
+		deploy.SiteEU1:    "https://api.datadoghq.eu",
+		deploy.SiteAP1:    "https://api.ap1.datadoghq.com",
+		deploy.SiteAP2:    "https://api.ap2.datadoghq.com",
+		deploy.SiteGov:    "https://api.ddog-gov.com",
+		deploy.SiteGovUS2: "https://api.us2.ddog-gov.com",
 	}
-	if len(Sites) != len(want) {
-		t.Errorf("len(Sites) = %d, want %d", len(Sites), len(want))
+	if len(deploy.Sites()) != len(want) {
+		t.Errorf("len(deploy.Sites()) = %d, want %d", len(deploy.Sites()), len(want))
 	}
-	for _, s := range Sites {
+	for _, s := range deploy.Sites() {
 		got, err := ParseSite(string(s))
 		if err != nil {
 			t.Errorf("ParseSite(%q): %v", s, err)
@@ -58,11 +60,10 @@ func TestParseSiteRefusesLookAlikes(t *testing.T) {
 	}
 }
 
-func TestSitesSliceDoesNotDecideValidity(t *testing.T) {
-	saved := Sites
-	t.Cleanup(func() { Sites = saved })
-	Sites = append([]Site{"evil.com"}, saved...)
+func TestChangingTheListedSitesDoesNotWidenValidity(t *testing.T) {
+	listed := deploy.Sites()
+	listed[0] = "evil.com"
 	if _, err := ParseSite("evil.com"); err == nil {
-		t.Error("adding to Sites made evil.com a valid site")
+		t.Error("changing the slice deploy.Sites returned made evil.com a valid site")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ddrotate/ddrotate/internal/testkeys"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 func TestParseTeamWithAppKey(t *testing.T) {
@@ -22,7 +23,7 @@ func TestParseTeamWithAppKey(t *testing.T) {
 	}{
 		{"APIKey", team.APIKey.Reveal(), fixtureTeamAPIKey},
 		{"APIKeyID", team.APIKeyID, "2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44"},
-		{"Site", team.Site, SiteAP1},
+		{"Site", team.Site, deploy.SiteAP1},
 		{"AppKey", team.AppKey.Reveal(), fixtureTeamAppKey},
 		{"AppKeyID", team.AppKeyID, "7a1b9c3d-5e6f-4a0b-8c2d-1e3f5a7b9c0d"},
 		{"ServiceAccountID", team.ServiceAccountID, "fbebe517-c0ed-45a9-b3c9-4377cbe04efd"},
@@ -111,7 +112,7 @@ func TestTeamSecretStringAfterRotation(t *testing.T) {
 }
 
 func TestTeamSecretStringRefusesInvalid(t *testing.T) {
-	team := Team{APIKey: NewSecret(fixtureTeamAPIKey), Site: SiteUS1}
+	team := Team{APIKey: NewSecret(fixtureTeamAPIKey), Site: deploy.SiteUS1}
 	out, err := team.SecretString()
 	if err == nil || out != "" {
 		t.Fatalf("SecretString() = %q, %v; want an error", out, err)
@@ -125,13 +126,13 @@ func TestTeamBuiltInCodeValidates(t *testing.T) {
 	team := Team{
 		APIKey:   NewSecret(fixtureTeamAPIKey),
 		APIKeyID: "2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44",
-		Site:     SiteUS3,
+		Site:     deploy.SiteUS3,
 	}
 	out, err := team.SecretString()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"apiKey":"` + fixtureTeamAPIKey + `","apiKeyId":"2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44","dd_api_key":"` + fixtureTeamAPIKey + `","site":"us3.datadoghq.com"}`
+	want := `{"apiKey":"` + fixtureTeamAPIKey + `","apiKeyId":"2f1ff7ed-ab88-4c56-9d6b-8e1b8b3e8c44","dd_api_key":"` + fixtureTeamAPIKey + `","site":"` + string(deploy.SiteUS3) + `"}`
 	if out != want {
 		t.Errorf("SecretString() =\n%s\nwant\n%s", out, want)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 func TestNewAcceptsOnlyLoopbackHTTPEndpoints(t *testing.T) {
@@ -32,7 +33,7 @@ func TestNewAcceptsOnlyLoopbackHTTPEndpoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.endpoint, func(t *testing.T) {
-			_, err := New(credential.SiteEU1, credential.NewSecret(adminAPIKey), credential.NewSecret(adminAppKey),
+			_, err := New(deploy.SiteEU1, credential.NewSecret(adminAPIKey), credential.NewSecret(adminAppKey),
 				Options{Endpoint: tt.endpoint})
 			if (err == nil) != tt.ok {
 				t.Errorf("New with endpoint %q: %v, want ok=%v", tt.endpoint, err, tt.ok)
@@ -53,11 +54,11 @@ func TestNewRefusesBadConfiguration(t *testing.T) {
 		{"unknown site", "evil.com", good, goodApp, Options{}},
 		{"empty site", "", good, goodApp, Options{}},
 		{"unknown site with an emulator", "evil.com", good, goodApp, Options{Endpoint: "http://127.0.0.1:1"}},
-		{"no API key", credential.SiteUS1, credential.Secret{}, goodApp, Options{}},
-		{"application key as API key", credential.SiteUS1, goodApp, goodApp, Options{}},
-		{"API key as application key", credential.SiteUS1, good, good, Options{}},
-		{"negative bound", credential.SiteUS1, good, goodApp, Options{MaxElapsed: -time.Second}},
-		{"negative retries", credential.SiteUS1, good, goodApp, Options{MaxRetries: -1}},
+		{"no API key", deploy.SiteUS1, credential.Secret{}, goodApp, Options{}},
+		{"application key as API key", deploy.SiteUS1, goodApp, goodApp, Options{}},
+		{"API key as application key", deploy.SiteUS1, good, good, Options{}},
+		{"negative bound", deploy.SiteUS1, good, goodApp, Options{MaxElapsed: -time.Second}},
+		{"negative retries", deploy.SiteUS1, good, goodApp, Options{MaxRetries: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +77,7 @@ func TestNewRefusesBadConfiguration(t *testing.T) {
 
 func TestNewDoesNotModifyTheCallersHTTPClient(t *testing.T) {
 	mine := &http.Client{Timeout: time.Minute}
-	if _, err := New(credential.SiteUS1, credential.NewSecret(adminAPIKey), credential.NewSecret(adminAppKey),
+	if _, err := New(deploy.SiteUS1, credential.NewSecret(adminAPIKey), credential.NewSecret(adminAppKey),
 		Options{HTTPClient: mine}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // org is an emulated Datadog org and a client holding its admin keys.
@@ -34,7 +35,7 @@ func newOrg(t *testing.T, opts Options) *org {
 func (o *org) newClient(t *testing.T, apiKey, appKey string, opts Options) *Client {
 	t.Helper()
 	opts.Endpoint = o.url
-	c, err := New(credential.SiteUS1, credential.NewSecret(apiKey), credential.NewSecret(appKey), opts)
+	c, err := New(deploy.SiteUS1, credential.NewSecret(apiKey), credential.NewSecret(appKey), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ddrotate/ddrotate/internal/testkeys"
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Key values the fake servers below answer with. The tests check that they
@@ -32,7 +33,7 @@ func fakeClient(t *testing.T, handler http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	c, err := New(credential.SiteUS1, credential.NewSecret(adminAPIKey), credential.NewSecret(adminAppKey),
+	c, err := New(deploy.SiteUS1, credential.NewSecret(adminAPIKey), credential.NewSecret(adminAppKey),
 		Options{Endpoint: srv.URL, MaxRetries: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func (rt *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error)
 }
 
 func TestRequestsGoToTheSiteAPI(t *testing.T) {
-	for _, site := range credential.Sites {
+	for _, site := range deploy.Sites() {
 		t.Run(string(site), func(t *testing.T) {
 			rt := &recordingTransport{}
 			c, err := New(site, credential.NewSecret(adminAPIKey), credential.NewSecret(adminAppKey),

@@ -1,7 +1,8 @@
 // Package lambdaenv wires a step Lambda: it reads the deployment's settings
-// from the environment the CDK stack sets, makes the AWS and Datadog
-// clients, and returns the rotation steps. Each functions/<step>/main.go is
-// then three lines, and the local runner wires the very same way.
+// from the environment the CDK stack sets (deploy.Config.StepEnvironment),
+// makes the AWS and Datadog clients, and returns the rotation steps and
+// their handlers. Each functions/<step>/main.go is then one line, and the
+// local runner wires the very same way.
 package lambdaenv
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,21 +23,26 @@ import (
 
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
-// Environment variables a step Lambda reads. The CDK stack sets all but the
-// last, which only local runs use.
-const (
-	EnvSecretPrefix     = "DDROTATE_SECRET_PREFIX"
-	EnvAdminSecretID    = "DDROTATE_ADMIN_SECRET_ID"
-	EnvTopicARN         = "DDROTATE_TOPIC_ARN"
-	EnvSite             = "DDROTATE_SITE"
-	EnvDefaultGrace     = "DDROTATE_DEFAULT_GRACE_SECONDS"
-	EnvLogLevel         = "LOG_LEVEL"
-	EnvDatadogEndpoint  = "DDROTATE_DATADOG_ENDPOINT" // local emulator only; must be loopback
-	defaultSecretPrefix = "ddrotate/"
-)
+// deployedEnv are the variables SettingsFromEnv reads that a deployment
+// sets; it also reads deploy.EnvDatadogEndpoint, which only local runs set.
+var deployedEnv = [...]string{
+	deploy.EnvSecretPrefix,
+	deploy.EnvAdminSecretID,
+	deploy.EnvTopicARN,
+	deploy.EnvSite,
+	deploy.EnvDefaultGrace,
+	deploy.EnvStateMachineARN,
+	deploy.EnvLogLevel,
+}
+
+// DeployedEnv lists the variables that SettingsFromEnv reads and the CDK
+// stack must set: every one but the local-only deploy.EnvDatadogEndpoint.
+// The slice is the caller's own.
+func DeployedEnv() []string { return slices.Clone(deployedEnv[:]) }
 
 // Settings is everything a step needs from its environment.
 type Settings struct {
@@ -49,32 +56,30 @@ type Settings struct {
 // naming the variable in any error.
 func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	var s Settings
-	s.Rotation.SecretPrefix = getenv(EnvSecretPrefix)
-	if s.Rotation.SecretPrefix == "" {
-		s.Rotation.SecretPrefix = defaultSecretPrefix
-	}
-	s.Rotation.AdminSecretID = getenv(EnvAdminSecretID)
-	s.Rotation.TopicARN = getenv(EnvTopicARN)
-	site, err := credential.ParseSite(getenv(EnvSite))
+	s.Rotation.SecretPrefix = orDefault(getenv(deploy.EnvSecretPrefix), deploy.DefaultPrefix+"/")
+	s.Rotation.AdminSecretID = getenv(deploy.EnvAdminSecretID)
+	s.Rotation.TopicARN = getenv(deploy.EnvTopicARN)
+	site, err := credential.ParseSite(getenv(deploy.EnvSite))
 	if err != nil {
-		return s, fmt.Errorf("%s: %w", EnvSite, err)
+		return s, fmt.Errorf("%s: %w", deploy.EnvSite, err)
 	}
 	s.Rotation.Site = site
-	if v := getenv(EnvDefaultGrace); v != "" {
+	if v := getenv(deploy.EnvDefaultGrace); v != "" {
 		secs, err := strconv.Atoi(v)
 		if err != nil || secs < 0 {
-			return s, fmt.Errorf("%s: must be a whole number of seconds, got %q", EnvDefaultGrace, v)
+			return s, fmt.Errorf("%s: must be a whole number of seconds, got %q", deploy.EnvDefaultGrace, v)
 		}
 		s.Rotation.DefaultGrace = time.Duration(secs) * time.Second
 	} else {
-		s.Rotation.DefaultGrace = 24 * time.Hour
+		s.Rotation.DefaultGrace = deploy.DefaultGracePeriod
 	}
+	s.Rotation.StateMachineARN = getenv(deploy.EnvStateMachineARN)
 	if err := s.Rotation.Validate(); err != nil {
-		return s, fmt.Errorf("environment (%s, %s, %s): %w", EnvSecretPrefix, EnvAdminSecretID, EnvTopicARN, err)
+		return s, fmt.Errorf("environment (%s, %s, %s, %s): %w", deploy.EnvSecretPrefix, deploy.EnvAdminSecretID, deploy.EnvTopicARN, deploy.EnvStateMachineARN, err)
 	}
-	s.DatadogEndpoint = getenv(EnvDatadogEndpoint)
-	if err := s.LogLevel.UnmarshalText([]byte(strings.ToUpper(orDefault(getenv(EnvLogLevel), "info")))); err != nil {
-		return s, fmt.Errorf("%s: %w", EnvLogLevel, err)
+	s.DatadogEndpoint = getenv(deploy.EnvDatadogEndpoint)
+	if err := s.LogLevel.UnmarshalText([]byte(strings.ToUpper(orDefault(getenv(deploy.EnvLogLevel), deploy.StepLogLevel)))); err != nil {
+		return s, fmt.Errorf("%s: %w", deploy.EnvLogLevel, err)
 	}
 	return s, nil
 }
@@ -116,13 +121,47 @@ func Steps(ctx context.Context) (*rotation.Steps, error) {
 	return NewSteps(settings, awsCfg, datadog.Options{}, logger)
 }
 
-// MustSteps is Steps for a main function: on error it logs why and exits,
-// so a misconfigured Lambda fails its init phase with a clear message.
-func MustSteps() *rotation.Steps {
-	steps, err := Steps(context.Background())
+// Handlers is the one table from each step to its handler, a method of
+// steps with the signature aws-lambda-go expects. The Lambdas' mains and the
+// local runner both take their handlers from it.
+func Handlers(steps *rotation.Steps) map[deploy.Step]any {
+	return map[deploy.Step]any{
+		deploy.StepCreate:    steps.Create,
+		deploy.StepVerify:    steps.Verify,
+		deploy.StepStore:     steps.Store,
+		deploy.StepNotify:    steps.Notify,
+		deploy.StepDeleteOld: steps.DeleteOld,
+		deploy.StepRollback:  steps.Rollback,
+	}
+}
+
+// Handler returns step's handler from [Handlers], or an error if the table
+// has none, so that a step left out fails at start-up, not at first invoke.
+func Handler(steps *rotation.Steps, step deploy.Step) (any, error) {
+	handler, ok := Handlers(steps)[step]
+	if !ok {
+		return nil, fmt.Errorf("step %q has no handler in lambdaenv.Handlers", step)
+	}
+	return handler, nil
+}
+
+// MustHandler wires the steps from the process environment, as [Steps]
+// does, and returns step's handler for lambda.Start. On error it logs why
+// and exits, so a misconfigured Lambda fails its init phase with a clear
+// message.
+func MustHandler(step deploy.Step) any {
+	handler, err := handlerFromEnv(context.Background(), step)
 	if err != nil {
-		slog.Error("ddrotate step cannot start", "error", err)
+		slog.Error("ddrotate step cannot start", "step", string(step), "error", err)
 		os.Exit(1)
 	}
-	return steps
+	return handler
+}
+
+func handlerFromEnv(ctx context.Context, step deploy.Step) (any, error) {
+	steps, err := Steps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Handler(steps, step)
 }

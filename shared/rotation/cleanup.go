@@ -12,6 +12,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/ddrotate/ddrotate/shared/datadog"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // findAPIKeys lists the API keys named exactly name (Datadog's filter is a
@@ -116,7 +117,7 @@ func (s *Steps) currentKeyIDs(ctx context.Context, st secretState) (map[string]b
 // appKeyOwner is the service account whose application keys the target's
 // rotation creates.
 func appKeyOwner(st secretState, adminServiceAccount string) string {
-	if st.target.Kind == KindAdmin {
+	if st.target.Kind == deploy.KindAdmin {
 		return adminServiceAccount
 	}
 	return st.target.ServiceAccountID
@@ -128,7 +129,7 @@ func appKeyOwner(st secretState, adminServiceAccount string) string {
 // already become AWSCURRENT, nothing is deleted.
 func (s *Steps) undoExecution(ctx context.Context, dd KeysAPI, st secretState, adminServiceAccount, executionID string) (RollbackResult, error) {
 	target := st.target
-	if target.Kind == KindAdmin {
+	if target.Kind == deploy.KindAdmin {
 		target.ServiceAccountID = adminServiceAccount
 	}
 	res := RollbackResult{Target: target.Name, Deleted: []KeyRef{}}
@@ -161,7 +162,7 @@ func (s *Steps) undoExecution(ctx context.Context, dd KeysAPI, st secretState, a
 	for _, k := range apiKeys {
 		apiIDs = append(apiIDs, KeyRef{Type: "api", ID: k.ID, Name: k.Name, Last4: k.Last4})
 	}
-	if target.Kind.hasAppKey() {
+	if target.Kind.HasAppKey() {
 		appKeys, err := findAppKeys(ctx, dd, target.Name, target.ServiceAccountID, name)
 		if err != nil {
 			return res, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Create takes the target's lock, creates the new key(s) in Datadog and
@@ -47,7 +48,7 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 	// its own secret names, which no tag carries.
 	st.target.ServiceAccountID = rec.ServiceAccountID
 	rec.Retried = req.Attempt > 0
-	log := s.log().With("step", "create", "target", rec.Target, "mode", rec.Mode, "execution", rec.ExecutionID)
+	log := s.log().With("step", string(deploy.StepCreate), "target", rec.Target, "mode", rec.Mode, "execution", rec.ExecutionID)
 
 	if holder := st.versionOf[stagePending]; holder == rec.PendingVersionID {
 		log.Info("resuming: this execution already holds AWSPENDING")
@@ -143,7 +144,7 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 			Problem: fmt.Sprintf("is %s but the admin credential's site is %s; ddrotate never sends a key to another site", cur.site(), admin.Site)}}
 	}
 	target := st.target
-	if target.Kind == KindAdmin {
+	if target.Kind == deploy.KindAdmin {
 		target.ServiceAccountID = cur.admin.ServiceAccountID
 	}
 	rec := Record{
@@ -173,7 +174,7 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 // is a name ddrotate gives to keys of this target.
 func managedNameOf(target string, v value) string {
 	name := v.team.KeyName
-	if v.kind == KindAdmin {
+	if v.kind == deploy.KindAdmin {
 		name = v.admin.KeyName
 	}
 	if !IsManagedKeyName(target, name) {
@@ -285,7 +286,7 @@ func (s *Steps) createKeys(ctx context.Context, dd KeysAPI, target Target, rec R
 		}
 		fresh.APIKey, fresh.APIKeyID = k.Key, k.ID
 	}
-	if !target.Kind.hasAppKey() {
+	if !target.Kind.HasAppKey() {
 		return fresh, nil
 	}
 	old := cur.keys()
@@ -323,7 +324,7 @@ var adminScopes = []string{"api_keys_read", "api_keys_write", "api_keys_delete",
 // that, as Datadog does, so a new key never gets wider scopes than the old
 // one had; for the admin credential, exactly the scopes ddrotate needs.
 func inheritedScopes(ctx context.Context, dd KeysAPI, target Target, old keySet) ([]string, error) {
-	if target.Kind == KindAdmin {
+	if target.Kind == deploy.KindAdmin {
 		// The admin key's scopes are fixed by what ddrotate calls; asking
 		// Datadog for the old key's would cost a call every rotation.
 		return adminScopes, nil

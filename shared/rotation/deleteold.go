@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // DeleteOld revokes the credential the rotation retired.
@@ -95,7 +97,7 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 	if err != nil {
 		return res, err
 	}
-	s.log().Info("old keys revoked", "step", "deleteold", "target", rec.Target, "mode", rec.Mode,
+	s.log().Info("old keys revoked", "step", string(deploy.StepDeleteOld), "target", rec.Target, "mode", rec.Mode,
 		"execution", rec.ExecutionID, "revoked", len(res.Revoked))
 	return res, nil
 }
@@ -151,7 +153,7 @@ func managedKeys(ctx context.Context, dd KeysAPI, target Target, owner string, m
 			keys = append(keys, KeyRef{Type: "api", ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
 		}
 	}
-	if target.Kind.hasAppKey() {
+	if target.Kind.HasAppKey() {
 		appKeys, err := dd.ListAppKeys(ctx, owner, managedKeyFilter(target.Name))
 		if err != nil {
 			return nil, datadogErr("list the target's application keys", err)

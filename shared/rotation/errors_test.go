@@ -11,6 +11,7 @@ import (
 
 	"github.com/ddrotate/ddrotate/internal/awsemu"
 	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -48,7 +49,7 @@ var errorCases = []struct {
 		return err
 	}},
 	{"ConfigError", "", func(f *fixture) error {
-		f.addTarget("untagged", rotation.KindAPIKey, map[string]string{rotation.TagKind: ""})
+		f.addTarget("untagged", deploy.KindAPIKey, map[string]string{deploy.TagKind: ""})
 		_, err := f.create(f.newExecution(), input("untagged", rotation.ModeScheduled), 0)
 		return err
 	}},

@@ -33,6 +33,7 @@ import (
 	"github.com/ddrotate/ddrotate/internal/syncbuf"
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/datadog"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -41,7 +42,7 @@ const (
 	accountID    = "000000000000"
 	secretPrefix = "ddrotate/"
 	adminTarget  = "admin"
-	site         = credential.SiteUS1
+	site         = deploy.SiteUS1
 	topicName    = "ddrotate-events"
 	defaultGrace = 24 * time.Hour
 	executionArn = "arn:aws:states:" + region + ":" + accountID + ":execution:ddrotate-rotate-target:"
@@ -169,9 +170,9 @@ func newFixtureWith(tb testing.TB, leakCheck bool) *fixture {
 	f.topicARN = aws.ToString(topic.TopicArn)
 
 	f.putAdmin()
-	f.addTarget(payments, rotation.KindAPIKey, nil)
-	f.addTarget(paymentsEU, rotation.KindAPIKey, nil)
-	f.addTarget(analytics, rotation.KindAPIAppKey, nil)
+	f.addTarget(payments, deploy.KindAPIKey, nil)
+	f.addTarget(paymentsEU, deploy.KindAPIKey, nil)
+	f.addTarget(analytics, deploy.KindAPIAppKey, nil)
 
 	cfgSteps := rotation.Config{
 		SecretPrefix:  secretPrefix,
@@ -211,7 +212,7 @@ func (f *fixture) putAdmin() {
 	if err != nil {
 		f.t.Fatalf("encode the admin credential: %v", err)
 	}
-	arn := f.createSecret(adminTarget, value, tagsFor(adminTarget, rotation.KindAdmin, ""))
+	arn := f.createSecret(adminTarget, value, tagsFor(adminTarget, deploy.KindAdmin, ""))
 	var apiKey ddemu.APIKey
 	for _, k := range f.dd.APIKeys() {
 		if k.ID == f.admin.APIKeyID {
@@ -224,7 +225,7 @@ func (f *fixture) putAdmin() {
 			appKey = k
 		}
 	}
-	f.targets[adminTarget] = &target{Name: adminTarget, Kind: rotation.KindAdmin, SecretARN: arn,
+	f.targets[adminTarget] = &target{Name: adminTarget, Kind: deploy.KindAdmin, SecretARN: arn,
 		ServiceAccountID: f.admin.ServiceAccountID, APIKey: apiKey, AppKey: appKey}
 }
 
@@ -236,7 +237,7 @@ func (f *fixture) addTarget(name string, kind rotation.Kind, extraTags map[strin
 	t := &target{Name: name, Kind: kind}
 	t.APIKey = f.dd.AddAPIKey(name + "-initial")
 	team := credential.Team{APIKey: credential.NewSecret(t.APIKey.Key), APIKeyID: t.APIKey.ID, Site: site}
-	if kind == rotation.KindAPIAppKey {
+	if kind == deploy.KindAPIAppKey {
 		sa := f.dd.AddServiceAccount(name + "-service-account")
 		t.ServiceAccountID = sa.ID
 		t.AppKey = f.dd.AddAppKey(sa.ID, name+"-initial", teamScopes)
@@ -260,9 +261,9 @@ func (f *fixture) addTarget(name string, kind rotation.Kind, extraTags map[strin
 }
 
 func tagsFor(name string, kind rotation.Kind, serviceAccountID string) map[string]string {
-	tags := map[string]string{rotation.TagTarget: name, rotation.TagKind: string(kind)}
+	tags := map[string]string{deploy.TagTarget: name, deploy.TagKind: string(kind)}
 	if serviceAccountID != "" {
-		tags[rotation.TagServiceAccountID] = serviceAccountID
+		tags[deploy.TagServiceAccountID] = serviceAccountID
 	}
 	return tags
 }
@@ -523,7 +524,7 @@ func (f *fixture) stageValue(name, stage string) (versionID, value string) {
 func (f *fixture) currentKeys(name string) (apiKeyID, apiKey, appKeyID, appKey string) {
 	f.t.Helper()
 	_, raw := f.stageValue(name, "AWSCURRENT")
-	if f.targets[name].Kind == rotation.KindAdmin {
+	if f.targets[name].Kind == deploy.KindAdmin {
 		a, err := credential.ParseAdmin([]byte(raw))
 		if err != nil {
 			f.t.Fatalf("AWSCURRENT of %s: %v", name, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -17,7 +18,7 @@ var modes = []rotation.Mode{rotation.ModeScheduled, rotation.ModeCompromise}
 
 // oldScopes are the scopes of the target's initial application key.
 func oldScopes(kind rotation.Kind) []string {
-	if kind == rotation.KindAdmin {
+	if kind == deploy.KindAdmin {
 		return ddemu.AdminScopes
 	}
 	return teamScopes
@@ -37,7 +38,7 @@ func (f *fixture) addStrays(tg *target) strays {
 		managedAPI:   f.dd.AddAPIKey(rotation.KeyName(tg.Name, earlier)),
 		neighbourAPI: f.dd.AddAPIKey(rotation.KeyName(tg.Name+"-eu", earlier)),
 	}
-	if tg.Kind != rotation.KindAPIKey {
+	if tg.Kind != deploy.KindAPIKey {
 		s.managedApp = f.dd.AddAppKey(tg.ServiceAccountID, rotation.KeyName(tg.Name, earlier), oldScopes(tg.Kind))
 		s.neighbourApp = f.dd.AddAppKey(tg.ServiceAccountID, rotation.KeyName(tg.Name+"-eu", earlier), nil)
 	}
@@ -105,7 +106,7 @@ func TestRotationHappyPath(t *testing.T) {
 				if len(newAPI) != 1 || newAPI[0].ID != rec.New.APIKeyID {
 					t.Errorf("API keys named %s: %v, want exactly the new one %s", rec.KeyName, newAPI, rec.New.APIKeyID)
 				}
-				if tg.Kind != rotation.KindAPIKey {
+				if tg.Kind != deploy.KindAPIKey {
 					newApp := f.appKeysNamed(rec.KeyName)
 					if len(newApp) != 1 || newApp[0].ID != rec.New.AppKeyID || newApp[0].Key != appValue {
 						t.Fatalf("application keys named %s: %v, want exactly the new one %s", rec.KeyName, newApp, rec.New.AppKeyID)
@@ -121,13 +122,13 @@ func TestRotationHappyPath(t *testing.T) {
 				// Exactly the expected keys died; every other key lives.
 				doomedAPI := []string{tg.APIKey.ID}
 				doomedApp := []string{}
-				if tg.Kind != rotation.KindAPIKey {
+				if tg.Kind != deploy.KindAPIKey {
 					doomedApp = append(doomedApp, tg.AppKey.ID)
 				}
 				// A managed key an earlier rotation left behind, named by no
 				// label, is an orphan: both modes sweep it.
 				doomedAPI = append(doomedAPI, stray.managedAPI.ID)
-				if tg.Kind != rotation.KindAPIKey {
+				if tg.Kind != deploy.KindAPIKey {
 					doomedApp = append(doomedApp, stray.managedApp.ID)
 				}
 				f.wantKeys(before, doomedAPI, doomedApp, rec.New)
@@ -189,7 +190,7 @@ func wantRecord(t *testing.T, rec rotation.Record, tg *target, mode rotation.Mod
 	if rec.New.APIKeyID == "" || rec.New.APIKeyID == rec.Old.APIKeyID || len(rec.New.APIKeyLast4) != 4 {
 		t.Errorf("Create's new API key %+v is not a new key", rec.New)
 	}
-	if hasApp := tg.Kind != rotation.KindAPIKey; hasApp != (rec.New.AppKeyID != "") || hasApp != (rec.New.AppKeyLast4 != "") {
+	if hasApp := tg.Kind != deploy.KindAPIKey; hasApp != (rec.New.AppKeyID != "") || hasApp != (rec.New.AppKeyLast4 != "") {
 		t.Errorf("Create's new application key %+v for a target of kind %s", rec.New, tg.Kind)
 	}
 }
@@ -209,7 +210,7 @@ func (f *fixture) wantMetadata(name string, rec rotation.Record) {
 	_, raw := f.stageValue(name, "AWSCURRENT")
 	var meta credential.Metadata
 	var s credential.Site
-	if f.targets[name].Kind == rotation.KindAdmin {
+	if f.targets[name].Kind == deploy.KindAdmin {
 		a, err := credential.ParseAdmin([]byte(raw))
 		if err != nil {
 			f.t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -44,25 +45,25 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{name: "mode of wrong type", input: `{"target":"payments","mode":true}`, wantType: "InputError", wantField: "mode"},
 		{name: "missing executionId", noExecID: true, input: `{"target":"payments"}`, wantType: "InputError", wantField: "executionId"},
 
-		{name: "missing kind tag", input: `{"target":"untagged"}`, wantType: "ConfigError", wantField: rotation.TagKind,
+		{name: "missing kind tag", input: `{"target":"untagged"}`, wantType: "ConfigError", wantField: deploy.TagKind,
 			setup: func(f *fixture) {
-				f.addTarget("untagged", rotation.KindAPIKey, map[string]string{rotation.TagKind: ""})
+				f.addTarget("untagged", deploy.KindAPIKey, map[string]string{deploy.TagKind: ""})
 			}},
-		{name: "unknown kind tag", input: `{"target":"oddkind"}`, wantType: "ConfigError", wantField: rotation.TagKind,
+		{name: "unknown kind tag", input: `{"target":"oddkind"}`, wantType: "ConfigError", wantField: deploy.TagKind,
 			setup: func(f *fixture) {
-				f.addTarget("oddkind", rotation.KindAPIKey, map[string]string{rotation.TagKind: "api-secret"})
+				f.addTarget("oddkind", deploy.KindAPIKey, map[string]string{deploy.TagKind: "api-secret"})
 			}},
-		{name: "api-app-key without service account tag", input: `{"target":"noowner"}`, wantType: "ConfigError", wantField: rotation.TagServiceAccountID,
+		{name: "api-app-key without service account tag", input: `{"target":"noowner"}`, wantType: "ConfigError", wantField: deploy.TagServiceAccountID,
 			setup: func(f *fixture) {
-				f.addTarget("noowner", rotation.KindAPIAppKey, map[string]string{rotation.TagServiceAccountID: ""})
+				f.addTarget("noowner", deploy.KindAPIAppKey, map[string]string{deploy.TagServiceAccountID: ""})
 			}},
-		{name: "target tag names another target", input: `{"target":"mislabelled"}`, wantType: "ConfigError", wantField: rotation.TagTarget,
+		{name: "target tag names another target", input: `{"target":"mislabelled"}`, wantType: "ConfigError", wantField: deploy.TagTarget,
 			setup: func(f *fixture) {
-				f.addTarget("mislabelled", rotation.KindAPIKey, map[string]string{rotation.TagTarget: payments})
+				f.addTarget("mislabelled", deploy.KindAPIKey, map[string]string{deploy.TagTarget: payments})
 			}},
-		{name: "bad grace tag", input: `{"target":"slowgrace"}`, wantType: "ConfigError", wantField: rotation.TagGraceSeconds,
+		{name: "bad grace tag", input: `{"target":"slowgrace"}`, wantType: "ConfigError", wantField: deploy.TagGraceSeconds,
 			setup: func(f *fixture) {
-				f.addTarget("slowgrace", rotation.KindAPIKey, map[string]string{rotation.TagGraceSeconds: "1d"})
+				f.addTarget("slowgrace", deploy.KindAPIKey, map[string]string{deploy.TagGraceSeconds: "1d"})
 			}},
 
 		{name: "malformed AWSCURRENT JSON", input: `{"target":"payments"}`, wantType: "SecretError", wantField: "",
@@ -76,7 +77,9 @@ func TestCreateRefusesBadInput(t *testing.T) {
 				f.putCurrentWith(payments, func(m map[string]any) { m["site"] = "datadoghq.com.evil.com" })
 			}},
 		{name: "another Datadog site than the admin's", input: `{"target":"payments"}`, wantType: "SecretError", wantField: "site",
-			setup: func(f *fixture) { f.putCurrentWith(payments, func(m map[string]any) { m["site"] = "datadoghq.eu" }) }},
+			setup: func(f *fixture) {
+				f.putCurrentWith(payments, func(m map[string]any) { m["site"] = string(deploy.SiteEU1) })
+			}},
 		{name: "api key of wrong shape", input: `{"target":"payments"}`, wantType: "SecretError", wantField: "apiKey",
 			setup: func(f *fixture) { f.putCurrentWith(payments, func(m map[string]any) { m["apiKey"] = "abc123" }) }},
 		{name: "app key of wrong shape", input: `{"target":"analytics"}`, wantType: "SecretError", wantField: "appKey",
@@ -106,7 +109,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 			setup: func(f *fixture) { f.putCurrentWith(adminTarget, func(m map[string]any) { m["site"] = "evil.com" }) }},
 		{name: "admin credential of another deployment's site", input: `{"target":"payments"}`, wantType: "SecretError", wantField: "site",
 			setup: func(f *fixture) {
-				f.putCurrentWith(adminTarget, func(m map[string]any) { m["site"] = "us5.datadoghq.com" })
+				f.putCurrentWith(adminTarget, func(m map[string]any) { m["site"] = string(deploy.SiteUS5) })
 			}},
 		{name: "admin credential without its app key", input: `{"target":"admin"}`, wantType: "SecretError", wantField: "adminAppKey",
 			setup: func(f *fixture) { f.putCurrentWith(adminTarget, func(m map[string]any) { delete(m, "adminAppKey") }) }},
@@ -172,7 +175,7 @@ func namesField(err error, field string) bool {
 // rotation, with the target's grace period.
 func TestCreateDefaultsToScheduled(t *testing.T) {
 	f := newFixture(t)
-	f.addTarget("checkout", rotation.KindAPIKey, map[string]string{rotation.TagGraceSeconds: "60"})
+	f.addTarget("checkout", deploy.KindAPIKey, map[string]string{deploy.TagGraceSeconds: "60"})
 	rec := f.mustCreate(f.newExecution(), json.RawMessage(`{"target":"checkout"}`))
 	if rec.Mode != rotation.ModeScheduled || rec.GraceSeconds != 60 {
 		t.Errorf("record mode %q grace %ds, want scheduled with the tagged 60s", rec.Mode, rec.GraceSeconds)

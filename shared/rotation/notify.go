@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Message is the JSON body of every notification. Teams subscribe with a
@@ -57,7 +59,7 @@ func (s *Steps) Notify(ctx context.Context, req NotifyRequest) (NotifyResult, er
 	if err != nil {
 		return NotifyResult{}, awsErr("publish notification", err)
 	}
-	s.log().Info("notified", "step", "notify", "event", msg.Event, "target", msg.Target, "execution", msg.ExecutionID, "message_id", aws.ToString(out.MessageId))
+	s.log().Info("notified", "step", string(deploy.StepNotify), "event", msg.Event, "target", msg.Target, "execution", msg.ExecutionID, "message_id", aws.ToString(out.MessageId))
 	return NotifyResult{MessageID: aws.ToString(out.MessageId)}, nil
 }
 
@@ -91,7 +93,7 @@ func (s *Steps) message(ctx context.Context, req NotifyRequest) (Message, error)
 		}
 		if msg.Target == "" {
 			msg.Target, msg.Mode = targetOfInput(req.Input)
-			if ValidTargetName(msg.Target) {
+			if deploy.ValidTargetName(msg.Target) {
 				if st, err := s.describeTarget(ctx, msg.Target); err == nil {
 					msg.SecretARN = st.arn
 				}
@@ -129,7 +131,7 @@ func targetOfInput(raw json.RawMessage) (string, Mode) {
 	}
 	target, _ := in.Target.(string)
 	mode, _ := in.Mode.(string)
-	if !ValidTargetName(target) {
+	if !deploy.ValidTargetName(target) {
 		target = ""
 	}
 	if Mode(mode) != ModeScheduled && Mode(mode) != ModeCompromise {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ddrotate/ddrotate/internal/awsemu"
 	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -165,7 +166,7 @@ func TestCreateRetryAfterLostResponse(t *testing.T) {
 			if len(api) != 1 || api[0].ID != rec.New.APIKeyID {
 				t.Fatalf("API keys named %s after the retry: %v, want exactly the recorded %s", name, api, rec.New.APIKeyID)
 			}
-			if tg.Kind != rotation.KindAPIKey {
+			if tg.Kind != deploy.KindAPIKey {
 				app := f.appKeysNamed(name)
 				if len(app) != 1 || app[0].ID != rec.New.AppKeyID {
 					t.Fatalf("application keys named %s after the retry: %v, want exactly the recorded %s", name, app, rec.New.AppKeyID)

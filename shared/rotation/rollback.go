@@ -3,6 +3,8 @@ package rotation
 import (
 	"context"
 	"errors"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Rollback undoes a rotation that failed before Store: it deletes the keys
@@ -34,7 +36,7 @@ func (s *Steps) Rollback(ctx context.Context, req RollbackRequest) (RollbackResu
 	if err != nil {
 		return res, err
 	}
-	s.log().Info("rolled back", "step", "rollback", "target", in.Target, "execution", req.ExecutionID,
+	s.log().Info("rolled back", "step", string(deploy.StepRollback), "target", in.Target, "execution", req.ExecutionID,
 		"deleted_keys", len(res.Deleted), "store_completed", res.StoreCompleted)
 	return res, nil
 }

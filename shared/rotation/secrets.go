@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Secrets Manager staging labels.
@@ -164,7 +165,7 @@ func (ks keySet) ids() Keys {
 func parseValue(t Target, raw string) (value, error) {
 	v := value{kind: t.Kind}
 	var err error
-	if t.Kind == KindAdmin {
+	if t.Kind == deploy.KindAdmin {
 		v.admin, err = credential.ParseAdmin([]byte(raw))
 		return v, err
 	}
@@ -173,25 +174,25 @@ func parseValue(t Target, raw string) (value, error) {
 		return v, err
 	}
 	switch {
-	case t.Kind == KindAPIAppKey && !v.team.HasAppKey():
+	case t.Kind == deploy.KindAPIAppKey && !v.team.HasAppKey():
 		return v, &credential.FieldError{Field: "appKey", Problem: "is required: the target is of kind api-app-key"}
-	case t.Kind == KindAPIAppKey && v.team.ServiceAccountID != t.ServiceAccountID:
+	case t.Kind == deploy.KindAPIAppKey && v.team.ServiceAccountID != t.ServiceAccountID:
 		return v, &credential.FieldError{Field: "serviceAccountId", Problem: "differs from the target's configured service account"}
-	case t.Kind == KindAPIKey && v.team.HasAppKey():
+	case t.Kind == deploy.KindAPIKey && v.team.HasAppKey():
 		return v, &credential.FieldError{Field: "appKey", Problem: "is not expected: the target is of kind api-key"}
 	}
 	return v, nil
 }
 
 func (v value) site() credential.Site {
-	if v.kind == KindAdmin {
+	if v.kind == deploy.KindAdmin {
 		return v.admin.Site
 	}
 	return v.team.Site
 }
 
 func (v value) keys() keySet {
-	if v.kind == KindAdmin {
+	if v.kind == deploy.KindAdmin {
 		return keySet{APIKey: v.admin.APIKey, APIKeyID: v.admin.APIKeyID, AppKey: v.admin.AppKey, AppKeyID: v.admin.AppKeyID, ServiceAccountID: v.admin.ServiceAccountID}
 	}
 	t := v.team
@@ -201,7 +202,7 @@ func (v value) keys() keySet {
 // withKeys returns the secret string of v with ks in place of its keys and
 // meta as its metadata; unknown fields are kept.
 func (v value) withKeys(ks keySet, meta credential.Metadata) (string, error) {
-	if v.kind == KindAdmin {
+	if v.kind == deploy.KindAdmin {
 		a := v.admin
 		a.APIKey, a.APIKeyID, a.AppKey, a.AppKeyID = ks.APIKey, ks.APIKeyID, ks.AppKey, ks.AppKeyID
 		a.Metadata = meta
@@ -209,7 +210,7 @@ func (v value) withKeys(ks keySet, meta credential.Metadata) (string, error) {
 	}
 	t := v.team
 	t.APIKey, t.APIKeyID = ks.APIKey, ks.APIKeyID
-	if v.kind == KindAPIAppKey {
+	if v.kind == deploy.KindAPIAppKey {
 		t.AppKey, t.AppKeyID, t.Scopes = ks.AppKey, ks.AppKeyID, ks.Scopes
 	}
 	t.Metadata = meta

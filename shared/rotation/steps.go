@@ -3,6 +3,7 @@ package rotation
 import (
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -24,7 +25,15 @@ type Config struct {
 	// DefaultGrace is the scheduled grace period when a target's secret does
 	// not carry its own.
 	DefaultGrace time.Duration
+	// StateMachineARN is the rotate-target state machine's ARN, whose
+	// executions invoke the steps and hold the targets' locks. Optional, and
+	// not used yet: the lock check could refuse an execution of any other
+	// machine.
+	StateMachineARN string
 }
+
+// stateMachineARN is the shape of a Standard state machine's ARN.
+var stateMachineARN = regexp.MustCompile(`^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$`)
 
 // Validate reports the first missing or malformed setting, naming it.
 func (c Config) Validate() error {
@@ -37,6 +46,8 @@ func (c Config) Validate() error {
 		return &ConfigError{Field: "topic ARN", Problem: "must be an SNS topic ARN"}
 	case c.DefaultGrace < 0 || c.DefaultGrace > maxGraceSeconds*time.Second:
 		return &ConfigError{Field: "default grace", Problem: "must be between 0 and one year"}
+	case c.StateMachineARN != "" && !stateMachineARN.MatchString(c.StateMachineARN):
+		return &ConfigError{Field: "state machine ARN", Problem: "must be the ARN of a Step Functions state machine"}
 	}
 	if _, err := credential.ParseSite(string(c.Site)); err != nil {
 		return &ConfigError{Field: "site", Problem: err.Error()}

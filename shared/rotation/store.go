@@ -5,6 +5,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Store makes the staged credential the one consumers read: AWSCURRENT moves
@@ -43,7 +45,7 @@ func (s *Steps) Store(ctx context.Context, req StepRequest) (struct{}, error) {
 	if err := s.releasePending(ctx, st, rec.PendingVersionID); err != nil {
 		return struct{}{}, err
 	}
-	s.log().Info("new credential is current", "step", "store", "target", rec.Target, "execution", rec.ExecutionID,
+	s.log().Info("new credential is current", "step", string(deploy.StepStore), "target", rec.Target, "execution", rec.ExecutionID,
 		"version", rec.PendingVersionID, "new_api_key_id", rec.New.APIKeyID, "new_api_key_last4", rec.New.APIKeyLast4)
 	return struct{}{}, nil
 }

@@ -6,31 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
-// Kind is what a target's secret holds, and so what a rotation creates.
-type Kind string
-
-const (
-	// KindAPIKey is a team secret with an API key only.
-	KindAPIKey Kind = "api-key"
-	// KindAPIAppKey is a team secret with an API key and a service account's
-	// application key; the new application key inherits the old one's scopes.
-	KindAPIAppKey Kind = "api-app-key"
-	// KindAdmin is ddrotate's own admin credential. It rotates itself: the
-	// current pair creates the new one, and the new pair deletes the old.
-	KindAdmin Kind = "admin"
-)
-
-func (k Kind) valid() bool { return k == KindAPIKey || k == KindAPIAppKey || k == KindAdmin }
-
-// hasAppKey reports whether targets of this kind carry an application key.
-func (k Kind) hasAppKey() bool { return k == KindAPIAppKey || k == KindAdmin }
+// Kind is what a target's secret holds, and so what a rotation creates; the
+// kinds are defined in the deploy contract (deploy.KindAPIKey, ...), which
+// the CDK stack tags each secret with.
+type Kind = deploy.Kind
 
 // Mode is why a rotation runs.
 type Mode string
@@ -44,22 +30,6 @@ const (
 	// the target but the new one is revoked once the new one is current.
 	ModeCompromise Mode = "compromise"
 )
-
-// Tags that the CDK stack puts on each target's secret; they are the
-// target's configuration, so one source of truth serves any fleet size.
-const (
-	TagTarget           = "ddrotate:target"
-	TagKind             = "ddrotate:kind"
-	TagGraceSeconds     = "ddrotate:grace-seconds"
-	TagServiceAccountID = "ddrotate:service-account-id"
-)
-
-// targetName is what a target may be called: it must fit in a Datadog key
-// name and a Secrets Manager secret name.
-var targetName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
-
-// ValidTargetName reports whether name can name a target.
-func ValidTargetName(name string) bool { return targetName.MatchString(name) }
 
 // Input is a rotate-target execution's input, as an operator, the fleet
 // run or the schedule gives it: {"target": "payments", "mode": "compromise"}.
@@ -90,7 +60,7 @@ func ParseInput(data []byte) (Input, error) {
 	switch {
 	case in.Target == "":
 		return Input{}, &InputError{Field: "target", Problem: "is required"}
-	case !ValidTargetName(in.Target):
+	case !deploy.ValidTargetName(in.Target):
 		return Input{}, &InputError{Field: "target", Problem: "must be 2-40 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"}
 	}
 	switch in.Mode {
@@ -143,24 +113,24 @@ type Target struct {
 // targetFromTags builds a Target from its secret's ARN and tags.
 func targetFromTags(name, secretARN string, tags map[string]string, defaultGrace time.Duration) (Target, error) {
 	t := Target{Name: name, SecretID: secretARN, Grace: defaultGrace}
-	if tagged, ok := tags[TagTarget]; ok && tagged != name {
-		return Target{}, &ConfigError{Target: name, Field: "tag " + TagTarget, Problem: fmt.Sprintf("names target %q, not this one", tagged)}
+	if tagged, ok := tags[deploy.TagTarget]; ok && tagged != name {
+		return Target{}, &ConfigError{Target: name, Field: "tag " + deploy.TagTarget, Problem: fmt.Sprintf("names target %q, not this one", tagged)}
 	}
-	t.Kind = Kind(tags[TagKind])
-	if !t.Kind.valid() {
-		return Target{}, &ConfigError{Target: name, Field: "tag " + TagKind, Problem: fmt.Sprintf("must be %q, %q or %q", KindAPIKey, KindAPIAppKey, KindAdmin)}
+	t.Kind = Kind(tags[deploy.TagKind])
+	if !t.Kind.Valid() {
+		return Target{}, &ConfigError{Target: name, Field: "tag " + deploy.TagKind, Problem: fmt.Sprintf("must be %q, %q or %q", deploy.KindAPIKey, deploy.KindAPIAppKey, deploy.KindAdmin)}
 	}
-	if s, ok := tags[TagGraceSeconds]; ok {
+	if s, ok := tags[deploy.TagGraceSeconds]; ok {
 		secs, err := strconv.Atoi(s)
 		if err != nil || secs < 0 || secs > maxGraceSeconds {
-			return Target{}, &ConfigError{Target: name, Field: "tag " + TagGraceSeconds, Problem: "must be a whole number of seconds between 0 and 31536000"}
+			return Target{}, &ConfigError{Target: name, Field: "tag " + deploy.TagGraceSeconds, Problem: "must be a whole number of seconds between 0 and 31536000"}
 		}
 		t.Grace = time.Duration(secs) * time.Second
 	}
-	if t.Kind == KindAPIAppKey {
-		t.ServiceAccountID = tags[TagServiceAccountID]
+	if t.Kind == deploy.KindAPIAppKey {
+		t.ServiceAccountID = tags[deploy.TagServiceAccountID]
 		if !credential.ValidID(t.ServiceAccountID) {
-			return Target{}, &ConfigError{Target: name, Field: "tag " + TagServiceAccountID, Problem: "must be the UUID of the service account that owns the application key"}
+			return Target{}, &ConfigError{Target: name, Field: "tag " + deploy.TagServiceAccountID, Problem: "must be the UUID of the service account that owns the application key"}
 		}
 	}
 	return t, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ddrotate/ddrotate/shared/datadog"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Verify proves that the staged credential works before consumers are moved
@@ -46,7 +47,7 @@ func (s *Steps) Verify(ctx context.Context, req StepRequest) (struct{}, error) {
 			return struct{}{}, notYet(err)
 		}
 	}
-	s.log().Info("new credential validates", "step", "verify", "target", rec.Target, "execution", rec.ExecutionID,
+	s.log().Info("new credential validates", "step", string(deploy.StepVerify), "target", rec.Target, "execution", rec.ExecutionID,
 		"new_api_key_id", ks.APIKeyID, "new_api_key_last4", ks.APIKey.Last4())
 	return struct{}{}, nil
 }
@@ -55,9 +56,9 @@ func (s *Steps) Verify(ctx context.Context, req StepRequest) (struct{}, error) {
 // state machine definition and the steps disagree.
 func (r Record) check() error {
 	switch {
-	case !ValidTargetName(r.Target):
+	case !deploy.ValidTargetName(r.Target):
 		return &InputError{Field: "rotation.target", Problem: "is missing or malformed"}
-	case !r.Kind.valid():
+	case !r.Kind.Valid():
 		return &InputError{Field: "rotation.kind", Problem: "is missing or unknown"}
 	case r.SecretARN == "":
 		return &InputError{Field: "rotation.secretArn", Problem: "is required"}

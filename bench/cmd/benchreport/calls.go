@@ -13,6 +13,7 @@ import (
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/internal/localenv"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -31,7 +32,7 @@ type rotationSample struct {
 // callsResult is the measurement of one (kind, mode) pair: the first
 // rotation of a freshly seeded target, and the steady state after it.
 type callsResult struct {
-	kind   rotation.Kind
+	kind   deploy.Kind
 	mode   rotation.Mode
 	target string
 	first  rotationSample
@@ -40,12 +41,12 @@ type callsResult struct {
 
 // kindTargets names the target of each kind in the measurement env.
 var kindTargets = []struct {
-	kind   rotation.Kind
+	kind   deploy.Kind
 	target string
 }{
-	{rotation.KindAPIKey, "payments"},
-	{rotation.KindAPIAppKey, "analytics"},
-	{rotation.KindAdmin, localenv.AdminTarget},
+	{deploy.KindAPIKey, "payments"},
+	{deploy.KindAPIAppKey, "analytics"},
+	{deploy.KindAdmin, localenv.AdminTarget},
 }
 
 // measureCalls rotates one target of each kind in each mode in its own
@@ -65,15 +66,15 @@ func measureCalls(ctx context.Context, reps int) ([]callsResult, error) {
 	return out, nil
 }
 
-func measureOne(ctx context.Context, kind rotation.Kind, target string, mode rotation.Mode, reps int) (callsResult, error) {
+func measureOne(ctx context.Context, kind deploy.Kind, target string, mode rotation.Mode, reps int) (callsResult, error) {
 	env, err := localenv.Start(ctx, localenv.Options{DatadogTimeout: 5 * time.Second})
 	if err != nil {
 		return callsResult{}, err
 	}
 	defer env.Close()
 	specs := []localenv.TargetSpec{
-		{Name: "payments", Kind: rotation.KindAPIKey},
-		{Name: "analytics", Kind: rotation.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
+		{Name: "payments", Kind: deploy.KindAPIKey},
+		{Name: "analytics", Kind: deploy.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
 	}
 	for _, spec := range specs {
 		if _, err := env.AddTarget(ctx, spec); err != nil {
@@ -117,8 +118,8 @@ func rotateOnce(ctx context.Context, env *localenv.Env, target string, mode rota
 // minimumCalls is the least the protocol needs from Datadog: validate the
 // current key (scheduled only; +1 for the pair), create each key, verify
 // the new key (+1 for the pair), delete each old key.
-func minimumCalls(kind rotation.Kind, mode rotation.Mode) map[string]int {
-	pair := kind != rotation.KindAPIKey
+func minimumCalls(kind deploy.Kind, mode rotation.Mode) map[string]int {
+	pair := kind != deploy.KindAPIKey
 	m := map[string]int{ddemu.CreateAPIKey: 1, ddemu.ValidateAPIKey: 1, ddemu.DeleteAPIKey: 1}
 	if mode == rotation.ModeScheduled {
 		m[ddemu.ValidateAPIKey]++

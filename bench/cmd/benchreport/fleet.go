@@ -9,6 +9,7 @@ import (
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/internal/localenv"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -88,9 +89,9 @@ func runFleet(ctx context.Context, n int, real bool) (fleetResult, error) {
 	t0 := time.Now()
 	names := make([]string, n)
 	for i := range names {
-		spec := localenv.TargetSpec{Name: fleetTargetName(i), Kind: rotation.KindAPIKey}
+		spec := localenv.TargetSpec{Name: fleetTargetName(i), Kind: deploy.KindAPIKey}
 		if i%everyNthPair == everyNthPair-1 {
-			spec.Kind = rotation.KindAPIAppKey
+			spec.Kind = deploy.KindAPIAppKey
 			spec.Scopes = []string{"dashboards_read", "metrics_read"}
 			res.pairs++
 		}

@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"errors"
@@ -312,4 +312,11 @@ func (c cronSpec) shortestInterval(now time.Time, horizon time.Duration) (time.D
 		return 0, errors.New("never fires in the next five years")
 	}
 	return shortest, nil
+}
+
+// ScheduledRunInput is the rotate-fleet state machine's input for a
+// scheduled run: every target, the admin's included. The schedule sends it,
+// and validation checks that it fits in an EventBridge target's input.
+func ScheduledRunInput(targets []string) map[string]any {
+	return map[string]any{"mode": "scheduled", "targets": targets}
 }

@@ -1,9 +1,8 @@
-package main
+package deploy
 
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -12,8 +11,11 @@ import (
 
 // Defaults for optional settings.
 const (
-	defaultPrefix           = "ddrotate"
-	defaultGracePeriod      = 24 * time.Hour
+	// DefaultPrefix names a deployment whose config sets no prefix; its
+	// secrets' names start with DefaultPrefix + "/".
+	DefaultPrefix = "ddrotate"
+	// DefaultGracePeriod is the scheduled grace period of a config that sets none.
+	DefaultGracePeriod      = 24 * time.Hour
 	defaultLogRetentionDays = 365
 )
 
@@ -40,18 +42,10 @@ const (
 	secretARNOverheadChars = 66 + 7 + 3
 )
 
-// datadogSites are the Datadog sites a key may be sent to.
-var datadogSites = []string{
-	"datadoghq.com", "us3.datadoghq.com", "us5.datadoghq.com", "datadoghq.eu",
-	"ap1.datadoghq.com", "ap2.datadoghq.com", "ddog-gov.com", "us2.ddog-gov.com",
-}
-
 var (
 	// prefixPattern keeps "<prefix>-read-<target>" within IAM's 64-character
 	// role name limit.
-	prefixPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`)
-	// targetNamePattern fits a Datadog key name, a secret name and a role name.
-	targetNamePattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+	prefixPattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`)
 	secretPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]{0,62}/$`)
 	accountIDPattern    = regexp.MustCompile(`^[0-9]{12}$`)
 	uuidPattern         = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -68,8 +62,8 @@ var (
 func (f ConfigFile) Validate(now time.Time) (Config, error) {
 	var problems problemList
 	cfg := Config{
-		Prefix:           valueOr(f.Prefix, defaultPrefix),
-		Site:             f.Site,
+		Prefix:           valueOr(f.Prefix, DefaultPrefix),
+		Site:             Site(f.Site),
 		Schedule:         f.Schedule,
 		LogRetentionDays: f.LogRetentionDays,
 		AlarmEmail:       f.Alarms.Email,
@@ -86,16 +80,16 @@ func (f ConfigFile) Validate(now time.Time) (Config, error) {
 	if !secretPrefixPattern.MatchString(cfg.SecretPrefix) {
 		problems.add("secretPrefix", "%q must be at most 64 characters allowed in a secret name and end with \"/\"", cfg.SecretPrefix)
 	}
-	if !slices.Contains(datadogSites, f.Site) {
-		problems.add("site", "%q is not a Datadog site; want one of %v", f.Site, datadogSites)
+	if !cfg.Site.Valid() {
+		problems.add("site", "%q is not a Datadog site; want one of %v", f.Site, Sites())
 	}
 	interval, err := shortestInterval(f.Schedule, now)
 	if err != nil {
 		problems.add("schedule", "%q %v", f.Schedule, err)
 	}
-	cfg.DefaultGrace = checkGrace(&problems, "defaultGracePeriod", valueOr(f.DefaultGracePeriod, defaultGracePeriod.String()), 0, interval)
-	if _, ok := logRetentions[cfg.LogRetentionDays]; !ok {
-		problems.add("logRetentionDays", "%d is not a retention CloudWatch Logs accepts; want one of %v", cfg.LogRetentionDays, slices.Sorted(maps.Keys(logRetentions)))
+	cfg.DefaultGrace = checkGrace(&problems, "defaultGracePeriod", valueOr(f.DefaultGracePeriod, DefaultGracePeriod.String()), 0, interval)
+	if !slices.Contains(logRetentionDays[:], cfg.LogRetentionDays) {
+		problems.add("logRetentionDays", "%d is not a retention CloudWatch Logs accepts; want one of %v", cfg.LogRetentionDays, LogRetentionDays())
 	}
 	checkAlarms(&problems, f.Alarms)
 	cfg.VPC = checkVPC(&problems, f.VPC)
@@ -194,7 +188,7 @@ func checkTargets(problems *problemList, files []TargetFile, defaultGrace, inter
 }
 
 func checkTarget(problems *problemList, field string, file TargetFile, defaultGrace, interval time.Duration) Target {
-	if !targetNamePattern.MatchString(file.Name) {
+	if !ValidTargetName(file.Name) {
 		problems.add(field+".name", "%q must be 2 to 40 lower-case letters, digits or hyphens, starting and ending with a letter or digit", file.Name)
 	}
 	switch file.Kind {
@@ -269,7 +263,7 @@ func checkTeamAccess(problems *problemList, field string, file TargetFile) {
 
 // checkFleetLimits checks the limits that grow with the number of targets.
 func checkFleetLimits(problems *problemList, cfg Config) {
-	input, err := json.Marshal(scheduledRunInput(cfg.TargetNames()))
+	input, err := json.Marshal(ScheduledRunInput(cfg.TargetNames()))
 	if err != nil {
 		problems.add("targets", "cannot encode the scheduled run's input: %v", err)
 	} else if len(input) > maxEventInputChars {

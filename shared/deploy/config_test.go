@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ var validationTime = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
 // case changes one thing in it.
 func validConfigFile() ConfigFile {
 	return ConfigFile{
-		Site:     "datadoghq.com",
+		Site:     string(SiteUS1),
 		Schedule: "rate(7 days)",
 		Alarms:   AlarmsFile{Email: "ops@example.com"},
 		Targets: []TargetFile{
@@ -191,7 +191,7 @@ func TestValidateReportsAllProblemsAtOnce(t *testing.T) {
 
 func TestLoadConfigRejectsUnknownFields(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.json")
-	if err := os.WriteFile(path, []byte(`{"site": "datadoghq.com", "sheduel": "rate(7 days)"}`), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(`{"site": "`+string(SiteUS1)+`", "sheduel": "rate(7 days)"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err := LoadConfig(path)
@@ -201,7 +201,7 @@ func TestLoadConfigRejectsUnknownFields(t *testing.T) {
 }
 
 func TestExampleConfigIsValid(t *testing.T) {
-	cfg, err := LoadConfig(filepath.Join("..", exampleConfigPath))
+	cfg, err := LoadConfig(filepath.Join("..", "..", "ddrotate.config.example.json"))
 	if err != nil {
 		t.Fatalf("the documented example must load: %v", err)
 	}

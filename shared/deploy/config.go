@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"bytes"
@@ -6,21 +6,6 @@ import (
 	"fmt"
 	"os"
 	"time"
-)
-
-// Kind says which Datadog credentials a target holds, and so which keys the
-// rotation creates for it.
-type Kind string
-
-const (
-	// KindAPIKey targets hold one API key.
-	KindAPIKey Kind = "api-key"
-	// KindAPIAppKey targets hold an API key and an application key owned by
-	// a Datadog service account.
-	KindAPIAppKey Kind = "api-app-key"
-	// KindAdmin is ddrotate's own credential, used for every Datadog call;
-	// it rotates itself.
-	KindAdmin Kind = "admin"
 )
 
 // ConfigFile is the deployment configuration as an operator writes it. It is
@@ -32,7 +17,7 @@ type ConfigFile struct {
 	Prefix string `json:"prefix"`
 	// SecretPrefix starts every secret name; it ends with "/". Default Prefix + "/".
 	SecretPrefix string `json:"secretPrefix"`
-	// Site is the Datadog site of the organisation, e.g. "datadoghq.eu".
+	// Site is the Datadog site of the organisation, one of [Sites].
 	Site string `json:"site"`
 	// Schedule is the EventBridge schedule expression, rate(...) or cron(...),
 	// that starts the scheduled rotation of the whole fleet.
@@ -89,7 +74,7 @@ type TargetFile struct {
 type Config struct {
 	Prefix           string
 	SecretPrefix     string
-	Site             string
+	Site             Site
 	Schedule         string
 	DefaultGrace     time.Duration
 	LogRetentionDays int
@@ -131,6 +116,17 @@ func (c Config) Admin() Target {
 
 // SecretName is the Secrets Manager name of a target's secret.
 func (c Config) SecretName(target string) string { return c.SecretPrefix + target }
+
+// FunctionName is the name of a step's Lambda.
+func (c Config) FunctionName(step Step) string { return c.Prefix + "-" + string(step) }
+
+// RotateTargetMachineName is the name of the state machine that rotates one
+// target and invokes the steps.
+func (c Config) RotateTargetMachineName() string { return c.Prefix + "-rotate-target" }
+
+// RotateFleetMachineName is the name of the state machine that rotates many
+// targets, each as a rotate-target execution.
+func (c Config) RotateFleetMachineName() string { return c.Prefix + "-rotate-fleet" }
 
 // TargetNames lists every target, admin included, in file order.
 func (c Config) TargetNames() []string {
