@@ -236,9 +236,34 @@ func TestKeyPolicyDelegatesToIAMAndLogDeliveryOnly(t *testing.T) {
 		want = append(want, action+thisAccount+viaSecretsManager)
 	}
 	want = append(want, "kms:Decrypt* by delivery.logs.amazonaws.com")
+	// The direct readers' accounts (testdata: payments' reader) may decrypt
+	// through Secrets Manager and for the deployment's secrets only.
+	want = append(want, "kms:Decrypt by arn:<AWS::Partition>:iam::121212121212:root if "+
+		"StringLike:kms:EncryptionContext:SecretARN=arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:ddr-test/* & "+
+		"kms:ViaService=secretsmanager.<AWS::Region>.amazonaws.com")
 	slices.Sort(want)
 	if got := s.policyPrincipals(key["KeyPolicy"]); !slices.Equal(got, want) {
 		t.Errorf("key policy grants %q, want %q", got, want)
+	}
+}
+
+func TestDirectReadersReadOnlyTheirOwnSecret(t *testing.T) {
+	s := synthTestStack(t)
+	policies := s.resources("AWS::SecretsManager::ResourcePolicy")
+	if len(policies) != 1 {
+		t.Fatalf("%d secret resource policies, want 1 (payments has readers, search and the admin have none)", len(policies))
+	}
+	for _, policy := range policies {
+		if got := s.label(policy["SecretId"]); got != "secret:ddr-test/payments" {
+			t.Errorf("the readers' policy is on %s, want payments' secret", got)
+		}
+		want := []string{
+			"secretsmanager:DescribeSecret by arn:aws:iam::121212121212:role/payments-extension",
+			"secretsmanager:GetSecretValue by arn:aws:iam::121212121212:role/payments-extension",
+		}
+		if got := s.policyPrincipals(policy["ResourcePolicy"]); !slices.Equal(got, want) {
+			t.Errorf("payments' secret policy grants %q, want %q", got, want)
+		}
 	}
 }
 

@@ -28,6 +28,8 @@ type rotationStack struct {
 	key     awskms.Key
 	secrets []awssecretsmanager.Secret // one per cfg.Targets entry, same order
 	topic   awssns.Topic
+	// directReaderAccounts are the accounts of every target's readers.
+	directReaderAccounts map[string]bool
 }
 
 // NewRotationStack defines everything ddrotate deploys: the key, the secrets,
@@ -46,9 +48,11 @@ func NewRotationStack(scope constructs.Construct, id string, props *RotationStac
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
 	s.topic = s.newNotificationTopic()
+	s.directReaderAccounts = map[string]bool{}
 	for _, target := range s.cfg.Targets {
 		s.secrets = append(s.secrets, s.newTarget(target))
 	}
+	s.grantDirectReadersKey()
 	functions := s.newStepFunctions(props.FunctionsDir)
 	targetMachine, fleetMachine := s.newStateMachines(functions)
 	s.newSchedule(fleetMachine)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -53,6 +55,9 @@ func (s *rotationStack) newTarget(target deploy.Target) awssecretsmanager.Secret
 		Description: jsii.String("Secret of target " + target.Name),
 		Value:       secret.SecretArn(),
 	})
+	if len(target.Readers) > 0 {
+		s.grantDirectReaders(target, secret)
+	}
 	if !target.IsAdmin() {
 		role := s.newTeamReadRole(scope, target, secret)
 		awscdk.NewCfnOutput(scope, jsii.String("ReadRoleArn"), &awscdk.CfnOutputProps{
@@ -107,4 +112,56 @@ func accountPrincipals(accounts []string) *[]awsiam.IPrincipal {
 		principals[i] = awsiam.NewAccountPrincipal(jsii.String(account))
 	}
 	return &principals
+}
+
+// grantDirectReaders lets the target's readers (roles in the team's own
+// accounts that cannot assume the team's read role, such as a Lambda
+// function's execution role for the Datadog Lambda Extension) read the
+// secret with their own credentials. Cross-account reads need both sides:
+// the secret's resource policy names each reader, and the key policy lets
+// the readers' accounts decrypt through Secrets Manager, ddrotate's secrets
+// only; the readers' own policies must allow the same calls.
+func (s *rotationStack) grantDirectReaders(target deploy.Target, secret awssecretsmanager.Secret) {
+	readers := make([]awsiam.IPrincipal, len(target.Readers))
+	for i, arn := range target.Readers {
+		readers[i] = awsiam.NewArnPrincipal(jsii.String(arn))
+	}
+	secret.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DirectReaders"),
+		Principals: &readers,
+		Actions:    jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+		Resources:  jsii.Strings("*"), // in a secret's resource policy, "*" is that secret
+	}))
+	for _, arn := range target.Readers {
+		s.directReaderAccounts[deploy.AccountOfRoleARN(arn)] = true
+	}
+}
+
+// grantDirectReadersKey adds the one key policy statement that every
+// target's direct readers share, once all targets are known: its size grows
+// with the number of reader accounts, never with the number of secrets.
+func (s *rotationStack) grantDirectReadersKey() {
+	if len(s.directReaderAccounts) == 0 {
+		return
+	}
+	accounts := slices.Sorted(maps.Keys(s.directReaderAccounts))
+	principals := make([]awsiam.IPrincipal, len(accounts))
+	for i, account := range accounts {
+		principals[i] = awsiam.NewAccountPrincipal(jsii.String(account))
+	}
+	s.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DirectReadersDecryptThroughSecretsManager"),
+		Principals: &principals,
+		Actions:    jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings("*"), // in a key policy, "*" is that key
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"kms:ViaService": s.viaService("secretsmanager")},
+			"StringLike": map[string]any{"kms:EncryptionContext:SecretARN": s.stack.FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("secretsmanager"),
+				Resource:     jsii.String("secret"),
+				ResourceName: jsii.String(s.cfg.SecretPrefix + "*"),
+				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})},
+		},
+	}), jsii.Bool(false))
 }

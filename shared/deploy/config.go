@@ -66,6 +66,11 @@ type TargetFile struct {
 	// a team target sets at least one.
 	ExternalID     string `json:"externalId"`
 	OrganizationID string `json:"organizationId"`
+	// Readers are IAM role ARNs, in the team's accounts, that may read the
+	// secret directly with their own credentials: consumers that cannot
+	// assume the team's role (the Datadog Lambda Extension, the Forwarder,
+	// ECS task execution roles).
+	Readers []string `json:"readers"`
 	// GracePeriod overrides DefaultGracePeriod for this target.
 	GracePeriod string `json:"gracePeriod"`
 }
@@ -98,6 +103,7 @@ type Target struct {
 	Accounts         []string
 	ExternalID       string
 	OrganizationID   string
+	Readers          []string
 	Grace            time.Duration // effective: the override or the default
 }
 

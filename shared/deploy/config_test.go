@@ -24,7 +24,8 @@ func validConfigFile() ConfigFile {
 			{Name: "admin", Kind: KindAdmin},
 			{Name: "payments", Kind: KindAPIKey, Accounts: []string{"111111111111"}, ExternalID: "payments-reader"},
 			{Name: "search", Kind: KindAPIAppKey, ServiceAccountID: "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Accounts: []string{"222222222222"}, OrganizationID: "o-exampleorg1"},
-			{Name: "ingest", Kind: KindAPIKey, Accounts: []string{"333333333333", "444444444444"}, ExternalID: "ingest-reader", GracePeriod: "72h"},
+			{Name: "ingest", Kind: KindAPIKey, Accounts: []string{"333333333333", "444444444444"}, ExternalID: "ingest-reader", GracePeriod: "72h",
+				Readers: []string{"arn:aws:iam::333333333333:role/service-role/ingest-forwarder"}},
 		},
 	}
 }
@@ -126,6 +127,16 @@ func TestValidateNamesTheFieldOfEveryMistake(t *testing.T) {
 			[]Problem{{"targets[1].externalId", "2 to 1224"}}},
 		{"malformed organisation id", func(f *ConfigFile) { f.Targets[2].OrganizationID = "org-1" },
 			[]Problem{{"targets[2].organizationId", `"org-1" is not an AWS Organizations id`}}},
+		{"reader not a role ARN", func(f *ConfigFile) { f.Targets[1].Readers = []string{"arn:aws:iam::111111111111:user/ci"} },
+			[]Problem{{"targets[1].readers[0]", "is not an IAM role ARN"}}},
+		{"reader in another account", func(f *ConfigFile) { f.Targets[1].Readers = []string{"arn:aws:iam::999999999999:role/forwarder"} },
+			[]Problem{{"targets[1].readers[0]", "account 999999999999, which is not among the target's accounts"}}},
+		{"reader listed twice", func(f *ConfigFile) {
+			f.Targets[1].Readers = []string{"arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/a"}
+		},
+			[]Problem{{"targets[1].readers[1]", "listed twice"}}},
+		{"admin read directly", func(f *ConfigFile) { f.Targets[0].Readers = []string{"arn:aws:iam::111111111111:role/a"} },
+			[]Problem{{"targets[0].readers", "read by ddrotate's own functions only"}}},
 		{"no alarm destination", func(f *ConfigFile) { f.Alarms = AlarmsFile{} },
 			[]Problem{{"alarms", "set email or topicArn"}}},
 		{"two alarm destinations", func(f *ConfigFile) { f.Alarms.TopicARN = "arn:aws:sns:eu-west-1:999999999999:ops" },

@@ -48,12 +48,15 @@ var (
 	prefixPattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`)
 	secretPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]{0,62}/$`)
 	accountIDPattern    = regexp.MustCompile(`^[0-9]{12}$`)
-	uuidPattern         = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	externalIDPattern   = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	orgIDPattern        = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	topicARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
-	vpcIDPattern        = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	subnetIDPattern     = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	// roleARNPattern is an IAM role ARN in any partition; the group is the
+	// account. Role names and paths use IAM's characters.
+	roleARNPattern    = regexp.MustCompile(`^arn:aws(?:-cn|-us-gov)?:iam::([0-9]{12}):role/(?:[\x{21}-\x{7E}]*/)?[\w+=,.@-]{1,64}$`)
+	uuidPattern       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	orgIDPattern      = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	topicARNPattern   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+	vpcIDPattern      = regexp.MustCompile(`^vpc-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	subnetIDPattern   = regexp.MustCompile(`^subnet-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
 
 // Validate checks the whole file and returns the Config to build the stack
@@ -215,6 +218,7 @@ func checkTarget(problems *problemList, field string, file TargetFile, defaultGr
 		Accounts:         slices.Clone(file.Accounts),
 		ExternalID:       file.ExternalID,
 		OrganizationID:   file.OrganizationID,
+		Readers:          slices.Clone(file.Readers),
 		Grace:            checkGrace(problems, field+".gracePeriod", file.GracePeriod, defaultGrace, interval),
 	}
 }
@@ -231,6 +235,9 @@ func checkAdminHasNoReaders(problems *problemList, field string, file TargetFile
 	}
 	if file.OrganizationID != "" {
 		problems.add(field+".organizationId", "must be empty: %s", why)
+	}
+	if len(file.Readers) > 0 {
+		problems.add(field+".readers", "must be empty: %s", why)
 	}
 }
 
@@ -259,6 +266,18 @@ func checkTeamAccess(problems *problemList, field string, file TargetFile) {
 	if file.OrganizationID != "" && !orgIDPattern.MatchString(file.OrganizationID) {
 		problems.add(field+".organizationId", "%q is not an AWS Organizations id (o-...)", file.OrganizationID)
 	}
+	for i, reader := range file.Readers {
+		readerField := fmt.Sprintf("%s.readers[%d]", field, i)
+		m := roleARNPattern.FindStringSubmatch(reader)
+		switch {
+		case m == nil:
+			problems.add(readerField, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", reader)
+		case !slices.Contains(file.Accounts, m[1]):
+			problems.add(readerField, "role %q is in account %s, which is not among the target's accounts", reader, m[1])
+		case slices.Index(file.Readers, reader) < i:
+			problems.add(readerField, "%q is listed twice", reader)
+		}
+	}
 }
 
 // checkFleetLimits checks the limits that grow with the number of targets.
@@ -279,4 +298,13 @@ func checkFleetLimits(problems *problemList, cfg Config) {
 	if policyChars > maxInlinePolicyChars {
 		problems.add("targets", "%d targets would need about %d characters of IAM policy per step function, more than the %d IAM allows a role; split the fleet across deployments with different prefixes", len(cfg.Targets), policyChars, maxInlinePolicyChars)
 	}
+}
+
+// AccountOfRoleARN returns the account of a role ARN that validation
+// accepted as a reader, or "".
+func AccountOfRoleARN(arn string) string {
+	if m := roleARNPattern.FindStringSubmatch(arn); m != nil {
+		return m[1]
+	}
+	return ""
 }
