@@ -49,7 +49,7 @@ func (s *Server) listAPIKeys(c *callContext) response {
 		Meta: apiKeyListMeta{Page: pageMeta{TotalFilteredCount: total}, MaxAllowed: s.st.maxAPIKeys},
 	}
 	for _, k := range page {
-		doc.Data = append(doc.Data, k.resource(apiKeyView{usage: true}))
+		doc.Data = append(doc.Data, k.resource(apiKeyView{usage: true, now: s.now()}))
 	}
 	return response{status: http.StatusOK, body: doc}
 }
@@ -63,7 +63,7 @@ func (s *Server) getAPIKey(c *callContext) response {
 	if !ok {
 		return errorResponse(http.StatusNotFound, msgAPIKeyNotFound)
 	}
-	return response{status: http.StatusOK, body: apiKeyDocument{Data: k.resource(apiKeyView{value: true, usage: true})}}
+	return response{status: http.StatusOK, body: apiKeyDocument{Data: k.resource(apiKeyView{value: true, usage: true, now: s.now()})}}
 }
 
 func (s *Server) updateAPIKey(c *callContext) response {

@@ -35,9 +35,13 @@ func (s *Server) authenticate(r *http.Request, ep endpoint) (*callContext, *resp
 	if apiValue == "" && ep.creds == apiKeyOnly {
 		return nil, ptr(errorResponse(http.StatusForbidden, msgAPIKeyRequired))
 	}
-	if s.st.apiKeyByValue(apiValue) == nil {
+	apiKey := s.st.apiKeyByValue(apiValue)
+	if apiKey == nil {
 		return nil, ptr(errorResponse(http.StatusForbidden, msgForbidden))
 	}
+	// A key counts as used once it authenticates, as Datadog's
+	// date_last_used and last_used_at report.
+	apiKey.lastUsed = s.now()
 	if ep.creds == apiKeyOnly {
 		return &callContext{r: r}, nil
 	}
@@ -45,6 +49,7 @@ func (s *Server) authenticate(r *http.Request, ep endpoint) (*callContext, *resp
 	if appKey == nil {
 		return nil, ptr(errorResponse(http.StatusForbidden, msgForbidden))
 	}
+	appKey.lastUsed = s.now()
 	if ep.permission != "" && !appKey.allows(ep.permission) {
 		return nil, ptr(errorResponse(http.StatusForbidden, missingScopeMessage(ep.permission)))
 	}

@@ -68,8 +68,9 @@ type apiKeyAttributes struct {
 	*apiKeyUsage                   // get and list only
 }
 
-// apiKeyUsage is the usage report of get and list. The emulator does not
-// track usage, so it reports what Datadog reports for an unused key.
+// apiKeyUsage is the usage report of get and list. The emulator counts a
+// key as used when it authenticates a request, and reports a key it has not
+// seen used as Datadog reports an unused one (nulls).
 type apiKeyUsage struct {
 	DateLastUsed      *string      `json:"date_last_used"`
 	UsedInLast24Hours bool         `json:"used_in_last_24_hours"`
@@ -81,10 +82,22 @@ type lastUsedDate struct {
 	Description string  `json:"description"`
 }
 
-var unusedAPIKey = &apiKeyUsage{
-	LastUsedDate: lastUsedDate{
-		Description: "Timestamp of when this key was last used in the past ninety (90) days, null if no recent usage",
-	},
+const lastUsedDescription = "Timestamp of when this key was last used in the past ninety (90) days, null if no recent usage"
+
+// usageWindow is how far back Datadog reports a key's last use.
+const usageWindow = 90 * 24 * time.Hour
+
+// apiKeyUsageAt reports the usage of a key last used at lastUsed (zero:
+// never), as seen at now.
+func apiKeyUsageAt(lastUsed, now time.Time) *apiKeyUsage {
+	u := &apiKeyUsage{LastUsedDate: lastUsedDate{Description: lastUsedDescription}}
+	if lastUsed.IsZero() || now.Sub(lastUsed) > usageWindow {
+		return u
+	}
+	at := formatTime(lastUsed)
+	u.DateLastUsed, u.LastUsedDate.Timestamp = &at, &at
+	u.UsedInLast24Hours = now.Sub(lastUsed) <= 24*time.Hour
+	return u
 }
 
 type apiKeyRelationships struct {
@@ -95,8 +108,9 @@ type apiKeyRelationships struct {
 
 // apiKeyView says which optional parts of an API key an answer shows.
 type apiKeyView struct {
-	value bool // the key value: create, get and update, never list
-	usage bool // the usage report: get and list
+	value bool      // the key value: create, get and update, never list
+	usage bool      // the usage report: get and list
+	now   time.Time // when the usage report is made
 }
 
 func (k *apiKey) resource(view apiKeyView) apiKeyResource {
@@ -121,7 +135,7 @@ func (k *apiKey) resource(view apiKeyView) apiKeyResource {
 		res.Attributes.Key = k.value
 	}
 	if view.usage {
-		res.Attributes.apiKeyUsage = unusedAPIKey
+		res.Attributes.apiKeyUsage = apiKeyUsageAt(k.lastUsed, view.now)
 	}
 	return res
 }
@@ -196,6 +210,9 @@ func (k *appKey) resource(view appKeyView) appKeyResource {
 	}
 	if view.usage {
 		res.Attributes.appKeyUsage = &appKeyUsage{}
+		if !k.lastUsed.IsZero() {
+			res.Attributes.appKeyUsage.LastUsedAt = ptr(formatTime(k.lastUsed))
+		}
 	}
 	if view.owner {
 		res.Relationships.OwnedBy = userRelationship(k.ownerID)

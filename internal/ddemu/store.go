@@ -55,6 +55,8 @@ type apiKey struct {
 	createdAt, modifiedAt time.Time
 	createdBy, modifiedBy string
 	seq                   uint64
+	// lastUsed is when the key last authenticated a request; zero if never.
+	lastUsed time.Time
 }
 
 type appKey struct {
@@ -63,6 +65,8 @@ type appKey struct {
 	scopes    []string
 	createdAt time.Time
 	seq       uint64
+	// lastUsed is when the key last authenticated a request; zero if never.
+	lastUsed time.Time
 }
 
 func newStore(orgName string, maxAPIKeys int, now time.Time) *store {
