@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -65,12 +66,12 @@ func measureCalls(ctx context.Context, reps int) ([]callsResult, error) {
 	return out, nil
 }
 
-func measureOne(ctx context.Context, kind rotation.Kind, target string, mode rotation.Mode, reps int) (callsResult, error) {
+func measureOne(ctx context.Context, kind rotation.Kind, target string, mode rotation.Mode, reps int) (_ callsResult, err error) {
 	env, err := localenv.Start(ctx, localenv.Options{DatadogTimeout: 5 * time.Second})
 	if err != nil {
 		return callsResult{}, err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	specs := []localenv.TargetSpec{
 		{Name: "payments", Kind: rotation.KindAPIKey},
 		{Name: "analytics", Kind: rotation.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},
