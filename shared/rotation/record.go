@@ -49,10 +49,11 @@ type Keys struct {
 type CreateRequest struct {
 	ExecutionID string          `json:"executionId"`
 	Input       json.RawMessage `json:"input"`
-	// Attempt is the state's retry count ($$.State.RetryCount). On the first
-	// attempt nothing of this execution can exist yet, so Create skips the
-	// lookups that make a retry safe.
-	Attempt int `json:"attempt,omitempty"`
+	// Attempt is the state's retry count ($$.State.RetryCount), which the
+	// definition always passes. On the first attempt nothing of this
+	// execution can exist yet, so Create skips the lookups that make a
+	// retry safe.
+	Attempt int `json:"attempt"`
 }
 
 // StepRequest is the payload of Verify, Store and DeleteOld.
