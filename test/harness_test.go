@@ -76,7 +76,11 @@ func newWorld(t testing.TB, opts ...worldOption) *world {
 	if err != nil {
 		t.Fatalf("start local deployment: %v", err)
 	}
-	t.Cleanup(env.Close)
+	t.Cleanup(func() {
+		if err := env.Close(); err != nil {
+			t.Errorf("close the local deployment: %v", err)
+		}
+	})
 	for _, spec := range standardTeams {
 		if _, err := env.AddTarget(context.Background(), spec); err != nil {
 			t.Fatalf("add target %s: %v", spec.Name, err)

@@ -29,7 +29,7 @@ var demoTeams = []localenv.TargetSpec{
 	{Name: "checkout", Kind: deploy.KindAPIKey, Grace: time.Minute, ExternalID: "checkout-ci"},
 }
 
-func demoCommand(ctx context.Context, args []string, out io.Writer) error {
+func demoCommand(ctx context.Context, args []string, out io.Writer) (err error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(out)
 	verbose := fs.Bool("v", false, "also print the steps' JSON logs")
@@ -42,7 +42,7 @@ func demoCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	p := &printer{w: out}
 
 	p.section("1. A local deployment on embedded emulators")

@@ -37,7 +37,11 @@ func TestRunRotatesATargetOfARunningServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer env.Close()
+	defer func() {
+		if err := env.Close(); err != nil {
+			t.Errorf("close the local deployment: %v", err)
+		}
+	}()
 	if _, err := env.AddTarget(ctx, demoTeams[0]); err != nil {
 		t.Fatal(err)
 	}

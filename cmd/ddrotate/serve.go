@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"github.com/ddrotate/ddrotate/internal/localenv"
 )
 
-func serveCommand(ctx context.Context, args []string, out io.Writer) error {
+func serveCommand(ctx context.Context, args []string, out io.Writer) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(out)
 	datadogAddr := fs.String("datadog-addr", "127.0.0.1:8126", "loopback address of the Datadog API emulator")
@@ -23,7 +24,7 @@ func serveCommand(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	if !*noTeams {
 		for _, spec := range demoTeams {
 			if _, err := env.AddTarget(ctx, spec); err != nil {

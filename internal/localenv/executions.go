@@ -6,7 +6,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/shared/rotation"
@@ -21,7 +20,7 @@ var _ rotation.ExecutionsAPI = engineExecutions{}
 func (x engineExecutions) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
 	status, ok := x.engine.Describe(aws.ToString(in.ExecutionArn))
 	if !ok {
-		return nil, &smithy.GenericAPIError{Code: "ExecutionDoesNotExist", Message: "Execution Does Not Exist: '" + aws.ToString(in.ExecutionArn) + "'"}
+		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + aws.ToString(in.ExecutionArn) + "'")}
 	}
 	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: sfntypes.ExecutionStatus(status)}, nil
 }

@@ -131,7 +131,7 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	ok := false
 	defer func() {
 		if !ok {
-			env.Close()
+			_ = env.Close() // the error that made Start fail is the one to report
 		}
 	}()
 
@@ -293,8 +293,8 @@ func ClientConfig(url, accessKeyID string) aws.Config {
 	}
 }
 
-// Close stops the emulators.
-func (e *Env) Close() {
+// Close stops the emulators and reports what went wrong stopping them.
+func (e *Env) Close() error {
 	var errs []error
 	if e.Datadog != nil {
 		errs = append(errs, e.Datadog.Close())
@@ -302,5 +302,5 @@ func (e *Env) Close() {
 	if e.AWS != nil {
 		errs = append(errs, e.AWS.Close())
 	}
-	_ = errors.Join(errs...)
+	return errors.Join(errs...)
 }

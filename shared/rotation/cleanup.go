@@ -8,17 +8,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/ddrotate/ddrotate/shared/datadog"
-	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
-// findAPIKeys lists the API keys named exactly name (Datadog's filter is a
-// substring match, so ddrotate-team-a-… would also find ddrotate-team-ab-…).
-func findAPIKeys(ctx context.Context, dd KeysAPI, target, name string) ([]datadog.APIKey, error) {
-	all, err := dd.ListAPIKeys(ctx, name)
+// findAPIKeys lists the target's API keys named exactly name (Datadog's
+// filter is a substring match, so ddrotate-team-a-… would also find
+// ddrotate-team-ab-…).
+func (r *run) findAPIKeys(ctx context.Context, name string) ([]datadog.APIKey, error) {
+	target := r.target().Name
+	all, err := r.dd.ListAPIKeys(ctx, name)
 	if err != nil {
 		return nil, datadogErr("list API keys named "+name, err)
 	}
@@ -31,9 +33,10 @@ func findAPIKeys(ctx context.Context, dd KeysAPI, target, name string) ([]datado
 	return found, nil
 }
 
-// findAppKeys lists serviceAccountID's application keys named exactly name.
-func findAppKeys(ctx context.Context, dd KeysAPI, target, serviceAccountID, name string) ([]datadog.AppKey, error) {
-	all, err := dd.ListAppKeys(ctx, serviceAccountID, name)
+// findAppKeys lists the target's application keys named exactly name.
+func (r *run) findAppKeys(ctx context.Context, name string) ([]datadog.AppKey, error) {
+	target := r.target().Name
+	all, err := r.dd.ListAppKeys(ctx, r.target().ServiceAccountID, name)
 	if err != nil {
 		return nil, datadogErr("list application keys named "+name, err)
 	}
@@ -47,19 +50,15 @@ func findAppKeys(ctx context.Context, dd KeysAPI, target, serviceAccountID, name
 }
 
 // deleteKeys deletes the keys of ks; a key already gone counts as deleted.
-func deleteKeys(ctx context.Context, dd KeysAPI, target Target, ks keySet) error {
+func (r *run) deleteKeys(ctx context.Context, ks keySet) error {
 	var errs []error
 	if ks.APIKeyID != "" {
-		if err := datadog.IgnoreNotFound(dd.DeleteAPIKey(ctx, ks.APIKeyID)); err != nil {
+		if err := datadog.IgnoreNotFound(r.dd.DeleteAPIKey(ctx, ks.APIKeyID)); err != nil {
 			errs = append(errs, datadogErr("delete API key "+ks.APIKeyID, err))
 		}
 	}
 	if ks.AppKeyID != "" {
-		owner := ks.ServiceAccountID
-		if owner == "" {
-			owner = target.ServiceAccountID
-		}
-		if err := datadog.IgnoreNotFound(dd.DeleteAppKey(ctx, owner, ks.AppKeyID)); err != nil {
+		if err := datadog.IgnoreNotFound(r.dd.DeleteAppKey(ctx, r.target().ServiceAccountID, ks.AppKeyID)); err != nil {
 			errs = append(errs, datadogErr("delete application key "+ks.AppKeyID, err))
 		}
 	}
@@ -95,13 +94,13 @@ func readKeyIDs(raw string) keyIDs {
 
 // currentKeyIDs returns the ids of the keys in the target's AWSCURRENT: the
 // keys no step may ever delete.
-func (s *Steps) currentKeyIDs(ctx context.Context, st secretState) (map[string]bool, error) {
+func (r *run) currentKeyIDs(ctx context.Context) (map[string]bool, error) {
 	protect := map[string]bool{}
-	v := st.versionOf[stageCurrent]
+	v := r.st.versionOf[stageCurrent]
 	if v == "" {
 		return protect, nil
 	}
-	raw, _, err := s.getVersion(ctx, st.arn, v)
+	raw, _, err := r.getVersion(ctx, r.st.arn, v)
 	if err != nil {
 		return nil, err
 	}
@@ -114,75 +113,63 @@ func (s *Steps) currentKeyIDs(ctx context.Context, st secretState) (map[string]b
 	return protect, nil
 }
 
-// appKeyOwner is the service account whose application keys the target's
-// rotation creates.
-func appKeyOwner(st secretState, adminServiceAccount string) string {
-	if st.target.Kind == deploy.KindAdmin {
-		return adminServiceAccount
-	}
-	return st.target.ServiceAccountID
-}
-
 // undoExecution deletes every key that executionID created for the target
 // (those in the version it staged and those bearing its key name), except
 // keys in AWSCURRENT, and releases its AWSPENDING. If its version had
 // already become AWSCURRENT, nothing is deleted.
-func (s *Steps) undoExecution(ctx context.Context, dd KeysAPI, st secretState, adminServiceAccount, executionID string) (RollbackResult, error) {
-	target := st.target
-	if target.Kind == deploy.KindAdmin {
-		target.ServiceAccountID = adminServiceAccount
-	}
+func (r *run) undoExecution(ctx context.Context, executionID string) (RollbackResult, error) {
+	st, target := r.st, r.target()
 	res := RollbackResult{Target: target.Name, Deleted: []KeyRef{}}
 	token := VersionToken(target.Name, executionID)
 	if st.versionOf[stageCurrent] == token {
 		res.StoreCompleted = true
-		return res, s.releasePending(ctx, st, token)
+		return res, r.releasePending(ctx, st, token)
 	}
-	protect, err := s.currentKeyIDs(ctx, st)
+	protect, err := r.currentKeyIDs(ctx)
 	if err != nil {
 		return res, err
 	}
 	var apiIDs, appIDs []KeyRef
-	if raw, found, err := s.getVersion(ctx, st.arn, token); err != nil {
+	if raw, found, err := r.getVersion(ctx, st.arn, token); err != nil {
 		return res, err
 	} else if found {
 		ids := readKeyIDs(raw)
 		if ids.APIKeyID != "" {
-			apiIDs = append(apiIDs, KeyRef{Type: "api", ID: ids.APIKeyID})
+			apiIDs = append(apiIDs, KeyRef{Type: KeyTypeAPI, ID: ids.APIKeyID})
 		}
 		if ids.AppKeyID != "" {
-			appIDs = append(appIDs, KeyRef{Type: "app", ID: ids.AppKeyID})
+			appIDs = append(appIDs, KeyRef{Type: KeyTypeApp, ID: ids.AppKeyID})
 		}
 	}
 	name := KeyName(target.Name, executionID)
-	apiKeys, err := findAPIKeys(ctx, dd, target.Name, name)
+	apiKeys, err := r.findAPIKeys(ctx, name)
 	if err != nil {
 		return res, err
 	}
 	for _, k := range apiKeys {
-		apiIDs = append(apiIDs, KeyRef{Type: "api", ID: k.ID, Name: k.Name, Last4: k.Last4})
+		apiIDs = append(apiIDs, KeyRef{Type: KeyTypeAPI, ID: k.ID, Name: k.Name, Last4: k.Last4})
 	}
 	if target.Kind.HasAppKey() {
-		appKeys, err := findAppKeys(ctx, dd, target.Name, target.ServiceAccountID, name)
+		appKeys, err := r.findAppKeys(ctx, name)
 		if err != nil {
 			return res, err
 		}
 		for _, k := range appKeys {
-			appIDs = append(appIDs, KeyRef{Type: "app", ID: k.ID, Name: k.Name, Last4: k.Last4})
+			appIDs = append(appIDs, KeyRef{Type: KeyTypeApp, ID: k.ID, Name: k.Name, Last4: k.Last4})
 		}
 	}
-	deleted, err := deleteRefs(ctx, dd, target.ServiceAccountID, append(apiIDs, appIDs...), protect)
+	deleted, err := r.deleteRefs(ctx, append(apiIDs, appIDs...), protect)
 	res.Deleted = append(res.Deleted, deleted...)
 	if err != nil {
 		return res, err
 	}
-	return res, s.releasePending(ctx, st, token)
+	return res, r.releasePending(ctx, st, token)
 }
 
 // deleteRefs deletes each key in refs once, skipping the ids in keep, and
-// returns those it deleted; a key already gone counts as deleted. owner is
-// the service account whose application keys these are.
-func deleteRefs(ctx context.Context, dd KeysAPI, owner string, refs []KeyRef, keep map[string]bool) ([]KeyRef, error) {
+// returns those it deleted; a key already gone counts as deleted.
+// Application keys belong to the target's service account.
+func (r *run) deleteRefs(ctx context.Context, refs []KeyRef, keep map[string]bool) ([]KeyRef, error) {
 	deleted := []KeyRef{}
 	seen := map[string]bool{}
 	for _, k := range refs {
@@ -191,13 +178,18 @@ func deleteRefs(ctx context.Context, dd KeysAPI, owner string, refs []KeyRef, ke
 		}
 		seen[k.ID] = true
 		var err error
-		if k.Type == "api" {
-			err = dd.DeleteAPIKey(ctx, k.ID)
-		} else {
-			err = dd.DeleteAppKey(ctx, owner, k.ID)
+		switch k.Type {
+		case KeyTypeAPI:
+			err = r.dd.DeleteAPIKey(ctx, k.ID)
+		case KeyTypeApp:
+			err = r.dd.DeleteAppKey(ctx, r.target().ServiceAccountID, k.ID)
+		default:
+			// Only a bug in this package makes one; deleting it as the
+			// wrong kind of key could hit another key with that id.
+			return deleted, fmt.Errorf("rotation: key %s has unknown type %q", k.ID, k.Type)
 		}
 		if err := datadog.IgnoreNotFound(err); err != nil {
-			return deleted, datadogErr("delete "+k.Type+" key "+k.ID, err)
+			return deleted, datadogErr("delete "+string(k.Type)+" key "+k.ID, err)
 		}
 		deleted = append(deleted, k)
 	}
@@ -215,7 +207,7 @@ func (s *Steps) releasePending(ctx context.Context, st secretState, version stri
 		VersionStage:        aws.String(stagePending),
 		RemoveFromVersionId: aws.String(version),
 	})
-	if err != nil && awsErrorCode(err) != "InvalidParameterException" {
+	if err != nil && !isAWSError[*smtypes.InvalidParameterException](err) {
 		return awsErr("release AWSPENDING", err)
 	}
 	return nil
@@ -225,8 +217,9 @@ func (s *Steps) releasePending(ctx context.Context, st secretState, version stri
 // if that execution still runs, the rotation is in progress and this one
 // must stop; if it died (stopped, timed out, failed without rolling back),
 // its keys are deleted and its lock released so this rotation can go on.
-func (s *Steps) releaseStaleLock(ctx context.Context, dd KeysAPI, st secretState, holderVersion, adminServiceAccount string) error {
-	raw, found, err := s.getVersion(ctx, st.arn, holderVersion)
+func (r *run) releaseStaleLock(ctx context.Context, holderVersion string) error {
+	st := r.st
+	raw, found, err := r.getVersion(ctx, st.arn, holderVersion)
 	if err != nil {
 		return err
 	}
@@ -237,18 +230,18 @@ func (s *Steps) releaseStaleLock(ctx context.Context, dd KeysAPI, st secretState
 	if holder == "" {
 		return &RotationInProgressError{Target: st.target.Name, HolderExecution: fmt.Sprintf("unknown (version %s was not written by ddrotate; remove its AWSPENDING label by hand once you know it is unused)", holderVersion)}
 	}
-	running, err := s.isRunning(ctx, holder)
+	running, err := r.isRunning(ctx, holder)
 	if err != nil {
 		return err
 	}
 	if running {
 		return &RotationInProgressError{Target: st.target.Name, HolderExecution: holder}
 	}
-	res, err := s.undoExecution(ctx, dd, st, adminServiceAccount, holder)
+	res, err := r.undoExecution(ctx, holder)
 	if err != nil {
 		return err
 	}
-	s.log().Warn("released a stale AWSPENDING left by an execution that is no longer running",
+	r.log().Warn("released a stale AWSPENDING left by an execution that is no longer running",
 		"target", st.target.Name, "stale_execution", holder, "deleted_keys", len(res.Deleted))
 	return nil
 }
@@ -265,7 +258,7 @@ func (s *Steps) isRunning(ctx context.Context, executionARN string) (bool, error
 func (s *Steps) executionStatus(ctx context.Context, executionARN string) (sfntypes.ExecutionStatus, error) {
 	out, err := s.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(executionARN)})
 	switch {
-	case err != nil && awsErrorCode(err) == "ExecutionDoesNotExist":
+	case err != nil && isAWSError[*sfntypes.ExecutionDoesNotExist](err):
 		return "", nil
 	case err != nil:
 		return "", awsErr("describe execution "+executionARN, err)

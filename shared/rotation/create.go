@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
@@ -36,117 +37,113 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	dd, admin, err := s.keysClient(ctx)
+	r, err := s.newRun(ctx, st)
 	if err != nil {
 		return Record{}, err
 	}
-	cur, rec, err := s.readCurrent(ctx, st, admin, in, req.ExecutionID)
+	cur, err := r.readCurrent(ctx, in, req.ExecutionID)
 	if err != nil {
 		return Record{}, err
 	}
-	// The admin target's application keys belong to the service account
-	// its own secret names, which no tag carries.
-	st.target.ServiceAccountID = rec.ServiceAccountID
-	rec.Retried = req.Attempt > 0
+	r.rec.Retried = req.Attempt > 0
+	rec := &r.rec
 	log := s.log().With("step", string(deploy.StepCreate), "target", rec.Target, "mode", rec.Mode, "execution", rec.ExecutionID)
 
-	if holder := st.versionOf[stagePending]; holder == rec.PendingVersionID {
+	if holder := r.st.versionOf[stagePending]; holder == rec.PendingVersionID {
 		log.Info("resuming: this execution already holds AWSPENDING")
-		return s.resumeStaged(ctx, rec, cur)
+		return r.resumeStaged(ctx)
 	} else if holder != "" {
-		if err := s.releaseStaleLock(ctx, dd, st, holder, admin.ServiceAccountID); err != nil {
+		if err := r.releaseStaleLock(ctx, holder); err != nil {
 			return Record{}, err
 		}
 	}
-	if err := checkAdminScopes(ctx, dd, admin); err != nil {
+	if err := r.checkAdminScopes(ctx); err != nil {
 		return Record{}, err
 	}
 	if rec.Mode == ModeScheduled {
-		if err := validateCurrent(ctx, dd, rec.Target, cur.keys()); err != nil {
+		if err := r.validateCurrent(ctx, cur.keys()); err != nil {
 			return Record{}, err
 		}
 	}
 	if rec.Retried {
 		// An earlier attempt may have written our version and lost the
 		// answer, or lost the race for the lock after writing it.
-		if _, found, err := s.getVersion(ctx, st.arn, rec.PendingVersionID); err != nil {
+		if _, found, err := s.getVersion(ctx, r.st.arn, rec.PendingVersionID); err != nil {
 			return Record{}, err
 		} else if found {
-			if err := s.takeLock(ctx, dd, st, rec, keySet{}); err != nil {
+			if err := r.takeLock(ctx, keySet{}); err != nil {
 				return Record{}, err
 			}
-			return s.resumeStaged(ctx, rec, cur)
+			return r.resumeStaged(ctx)
 		}
 	}
 
-	fresh, err := s.createKeys(ctx, dd, st.target, rec, cur, rec.Retried)
+	fresh, err := r.createKeys(ctx, cur)
 	if err != nil {
 		return Record{}, err
 	}
 	secretString, err := cur.withKeys(fresh, credential.Metadata{KeyName: rec.KeyName, RotatedAt: s.now(), ExecutionID: rec.ExecutionID})
 	if err != nil {
-		return Record{}, s.withCleanup(ctx, &SecretError{SecretID: st.arn, Stage: stagePending, Err: err}, dd, st.target, fresh)
+		return Record{}, r.withCleanup(ctx, &SecretError{SecretID: r.st.arn, Stage: stagePending, Err: err}, fresh)
 	}
 	_, err = s.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId:           aws.String(st.arn),
+		SecretId:           aws.String(r.st.arn),
 		ClientRequestToken: aws.String(rec.PendingVersionID),
 		SecretString:       aws.String(secretString),
 		VersionStages:      []string{stageStaged},
 	})
 	if err != nil {
-		if awsErrorCode(err) == "ResourceExistsException" {
+		if isAWSError[*smtypes.ResourceExistsException](err) {
 			// An earlier attempt wrote this version with another app key,
 			// whose value only that version holds: keep it, drop ours.
-			if delErr := deleteKeys(ctx, dd, st.target, keySet{AppKey: fresh.AppKey, AppKeyID: fresh.AppKeyID, ServiceAccountID: fresh.ServiceAccountID}); delErr != nil {
+			if delErr := r.deleteKeys(ctx, keySet{AppKey: fresh.AppKey, AppKeyID: fresh.AppKeyID}); delErr != nil {
 				return Record{}, delErr
 			}
-			if err := s.takeLock(ctx, dd, st, rec, keySet{}); err != nil {
+			if err := r.takeLock(ctx, keySet{}); err != nil {
 				return Record{}, err
 			}
-			return s.resumeStaged(ctx, rec, cur)
+			return r.resumeStaged(ctx)
 		}
 		// The write may have happened with its answer lost: the keys stay,
 		// found by name on retry, or deleted by Rollback.
 		return Record{}, awsErr("put pending secret value", err)
 	}
-	if err := s.takeLock(ctx, dd, st, rec, fresh); err != nil {
+	if err := r.takeLock(ctx, fresh); err != nil {
 		return Record{}, err
 	}
 	rec.New = fresh.ids()
 	log.Info("staged new credential", "new_api_key_id", rec.New.APIKeyID, "new_api_key_last4", rec.New.APIKeyLast4,
 		"new_app_key_id", rec.New.AppKeyID, "version", rec.PendingVersionID)
-	return rec, nil
+	return *rec, nil
 }
 
 // readCurrent reads and checks the target's AWSCURRENT credential and starts
-// the rotation's Record from it.
-func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credential.Admin, in Input, executionID string) (value, Record, error) {
+// the rotation's Record (r.rec) from it.
+func (r *run) readCurrent(ctx context.Context, in Input, executionID string) (value, error) {
+	st := r.st
 	currentVersion := st.versionOf[stageCurrent]
 	if currentVersion == "" {
-		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errNoValueYet}
+		return value{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errNoValueYet}
 	}
-	raw, found, err := s.getVersion(ctx, st.arn, currentVersion)
+	raw, found, err := r.getVersion(ctx, st.arn, currentVersion)
 	if err != nil {
-		return value{}, Record{}, err
+		return value{}, err
 	}
 	if !found {
-		return value{}, Record{}, &ConflictError{Target: in.Target, Problem: "the AWSCURRENT version disappeared while reading it"}
+		return value{}, &ConflictError{Target: in.Target, Problem: "the AWSCURRENT version disappeared while reading it"}
 	}
 	if uninitialized(raw) {
-		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errPlaceholder}
+		return value{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: errPlaceholder}
 	}
 	cur, err := parseValue(st.target, raw)
 	if err != nil {
-		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: err}
+		return value{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: err}
 	}
-	if cur.site() != admin.Site {
-		return value{}, Record{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: &credential.FieldError{Field: "site",
-			Problem: fmt.Sprintf("is %s but the admin credential's site is %s; ddrotate never sends a key to another site", cur.site(), admin.Site)}}
+	if cur.site() != r.admin.Site {
+		return value{}, &SecretError{SecretID: st.arn, Stage: stageCurrent, Err: &credential.FieldError{Field: "site",
+			Problem: fmt.Sprintf("is %s but the admin credential's site is %s; ddrotate never sends a key to another site", cur.site(), r.admin.Site)}}
 	}
 	target := st.target
-	if target.Kind == deploy.KindAdmin {
-		target.ServiceAccountID = cur.admin.ServiceAccountID
-	}
 	rec := Record{
 		Target:            target.Name,
 		Kind:              target.Kind,
@@ -163,11 +160,12 @@ func (s *Steps) readCurrent(ctx context.Context, st secretState, admin credentia
 	if in.Mode == ModeScheduled {
 		rec.GraceSeconds = int(target.Grace.Seconds())
 	}
-	rec.GraceVersionID, err = s.orphanableVersion(ctx, st, in.Mode, raw)
+	rec.GraceVersionID, err = r.orphanableVersion(ctx, in.Mode, raw)
 	if err != nil {
-		return value{}, Record{}, err
+		return value{}, err
 	}
-	return cur, rec, nil
+	r.rec = rec
+	return cur, nil
 }
 
 // managedNameOf is the key name the credential's metadata records, if it
@@ -191,8 +189,8 @@ func managedNameOf(target string, v value) string {
 // Store leaves its old key alive and nobody else would delete it. A running
 // one deletes them itself at the end of its grace period, a successful one
 // already has, and a version ddrotate did not write is left alone.
-func (s *Steps) orphanableVersion(ctx context.Context, st secretState, mode Mode, currentRaw string) (string, error) {
-	grace := st.versionOf[stagePrevious]
+func (r *run) orphanableVersion(ctx context.Context, mode Mode, currentRaw string) (string, error) {
+	grace := r.st.versionOf[stagePrevious]
 	if grace == "" || mode == ModeCompromise {
 		return grace, nil
 	}
@@ -200,7 +198,7 @@ func (s *Steps) orphanableVersion(ctx context.Context, st secretState, mode Mode
 	if retiring == "" {
 		return "", nil
 	}
-	status, err := s.executionStatus(ctx, retiring)
+	status, err := r.executionStatus(ctx, retiring)
 	if err != nil {
 		return "", err
 	}
@@ -215,8 +213,8 @@ func (s *Steps) orphanableVersion(ctx context.Context, st secretState, mode Mode
 // application key holds every scope the rotation will use: a key that could
 // create but not delete would otherwise make the new key current and then
 // fail to revoke the old one, which after a leak is the one that matters.
-func checkAdminScopes(ctx context.Context, dd KeysAPI, admin credential.Admin) error {
-	k, err := dd.GetAppKey(ctx, admin.ServiceAccountID, admin.AppKeyID)
+func (r *run) checkAdminScopes(ctx context.Context) error {
+	k, err := r.dd.GetAppKey(ctx, r.admin.ServiceAccountID, r.admin.AppKeyID)
 	if err != nil {
 		return datadogErr("read the admin application key's scopes", err)
 	}
@@ -233,7 +231,7 @@ func checkAdminScopes(ctx context.Context, dd KeysAPI, admin credential.Admin) e
 
 // validateCurrent proves, in scheduled mode, that the key consumers use now
 // works: a routine rotation must never be what breaks a target.
-func validateCurrent(ctx context.Context, dd KeysAPI, target string, ks keySet) error {
+func (r *run) validateCurrent(ctx context.Context, ks keySet) error {
 	check := func(err error) error {
 		if err == nil {
 			return nil
@@ -241,26 +239,27 @@ func validateCurrent(ctx context.Context, dd KeysAPI, target string, ks keySet) 
 		if datadog.IsTransient(err) {
 			return &TransientError{Op: "validate current key", Err: err}
 		}
-		return &CurrentKeyInvalidError{Target: target, KeyID: ks.APIKeyID, Last4: ks.APIKey.Last4(), Reason: err.Error()}
+		return &CurrentKeyInvalidError{Target: r.rec.Target, KeyID: ks.APIKeyID, Last4: ks.APIKey.Last4(), Reason: err.Error()}
 	}
-	if err := check(dd.ValidateAPIKey(ctx, ks.APIKey)); err != nil {
+	if err := check(r.dd.ValidateAPIKey(ctx, ks.APIKey)); err != nil {
 		return err
 	}
 	if ks.AppKey.IsZero() {
 		return nil
 	}
-	return check(dd.ValidateKeys(ctx, ks.APIKey, ks.AppKey))
+	return check(r.dd.ValidateKeys(ctx, ks.APIKey, ks.AppKey))
 }
 
 // createKeys makes the new API key and, for targets with one, the new
-// application key with the old one's scopes. On a retry it first looks for
-// what an earlier attempt made under the same name: an API key is reused
-// (its value can be read back), an application key is deleted and made again
-// (its value was shown once, to the attempt that made it).
-func (s *Steps) createKeys(ctx context.Context, dd KeysAPI, target Target, rec Record, cur value, retry bool) (keySet, error) {
+// application key with the old one's scopes. On a retry (rec.Retried) it
+// first looks for what an earlier attempt made under the same name: an API
+// key is reused (its value can be read back), an application key is deleted
+// and made again (its value was shown once, to the attempt that made it).
+func (r *run) createKeys(ctx context.Context, cur value) (keySet, error) {
+	dd, target, rec := r.dd, r.target(), r.rec
 	var fresh keySet
-	if retry {
-		found, err := findAPIKeys(ctx, dd, target.Name, rec.KeyName)
+	if rec.Retried {
+		found, err := r.findAPIKeys(ctx, rec.KeyName)
 		if err != nil {
 			return keySet{}, err
 		}
@@ -290,12 +289,12 @@ func (s *Steps) createKeys(ctx context.Context, dd KeysAPI, target Target, rec R
 		return fresh, nil
 	}
 	old := cur.keys()
-	scopes, err := inheritedScopes(ctx, dd, target, old)
+	scopes, err := r.inheritedScopes(ctx, old)
 	if err != nil {
-		return keySet{}, s.withCleanup(ctx, err, dd, target, fresh)
+		return keySet{}, r.withCleanup(ctx, err, fresh)
 	}
-	if retry {
-		found, err := findAppKeys(ctx, dd, target.Name, target.ServiceAccountID, rec.KeyName)
+	if rec.Retried {
+		found, err := r.findAppKeys(ctx, rec.KeyName)
 		if err != nil {
 			return keySet{}, err
 		}
@@ -310,7 +309,7 @@ func (s *Steps) createKeys(ctx context.Context, dd KeysAPI, target Target, rec R
 		// The API key stays: a retry reuses it, a rollback deletes it.
 		return keySet{}, datadogErr("create application key", err)
 	}
-	fresh.AppKey, fresh.AppKeyID, fresh.ServiceAccountID, fresh.Scopes = app.Key, app.ID, target.ServiceAccountID, scopes
+	fresh.AppKey, fresh.AppKeyID, fresh.Scopes = app.Key, app.ID, scopes
 	return fresh, nil
 }
 
@@ -323,7 +322,8 @@ var adminScopes = []string{"api_keys_read", "api_keys_write", "api_keys_delete",
 // team, those of the key it replaces, as the secret records them or, failing
 // that, as Datadog does, so a new key never gets wider scopes than the old
 // one had; for the admin credential, exactly the scopes ddrotate needs.
-func inheritedScopes(ctx context.Context, dd KeysAPI, target Target, old keySet) ([]string, error) {
+func (r *run) inheritedScopes(ctx context.Context, old keySet) ([]string, error) {
+	target := r.target()
 	if target.Kind == deploy.KindAdmin {
 		// The admin key's scopes are fixed by what ddrotate calls; asking
 		// Datadog for the old key's would cost a call every rotation.
@@ -332,7 +332,7 @@ func inheritedScopes(ctx context.Context, dd KeysAPI, target Target, old keySet)
 	if len(old.Scopes) > 0 {
 		return old.Scopes, nil
 	}
-	k, err := dd.GetAppKey(ctx, target.ServiceAccountID, old.AppKeyID)
+	k, err := r.dd.GetAppKey(ctx, target.ServiceAccountID, old.AppKeyID)
 	if err == nil {
 		return k.Scopes, nil
 	}
@@ -347,74 +347,74 @@ func inheritedScopes(ctx context.Context, dd KeysAPI, target Target, old keySet)
 // refuses the move when another version carries the label, so of two
 // executions racing for one target exactly one gets it; the other deletes
 // the keys it made (fresh) and reports the rotation in progress.
-func (s *Steps) takeLock(ctx context.Context, dd KeysAPI, st secretState, rec Record, fresh keySet) error {
-	_, err := s.Secrets.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
-		SecretId:        aws.String(st.arn),
+func (r *run) takeLock(ctx context.Context, fresh keySet) error {
+	rec := r.rec
+	_, err := r.Secrets.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId:        aws.String(r.st.arn),
 		VersionStage:    aws.String(stagePending),
 		MoveToVersionId: aws.String(rec.PendingVersionID),
 	})
 	if err == nil {
-		now, err := s.describeTarget(ctx, st.target.Name)
-		if err != nil {
+		if err := r.refresh(ctx); err != nil {
 			return err
 		}
-		return s.checkCurrentUnmoved(ctx, dd, now, rec, fresh)
+		return r.checkCurrentUnmoved(ctx, fresh)
 	}
-	if awsErrorCode(err) != "InvalidParameterException" {
+	if !isAWSError[*smtypes.InvalidParameterException](err) {
 		return awsErr("take AWSPENDING", err)
 	}
-	now, descErr := s.describeTarget(ctx, st.target.Name)
-	if descErr != nil {
-		return descErr
+	if err := r.refresh(ctx); err != nil {
+		return err
 	}
-	if now.versionOf[stagePending] == rec.PendingVersionID {
+	if r.st.versionOf[stagePending] == rec.PendingVersionID {
 		// Our earlier request took it and its answer was lost.
-		return s.checkCurrentUnmoved(ctx, dd, now, rec, fresh)
+		return r.checkCurrentUnmoved(ctx, fresh)
 	}
 	holder := "another execution"
-	if v := now.versionOf[stagePending]; v != "" {
-		if raw, found, _ := s.getVersion(ctx, st.arn, v); found && holderOf(raw) != "" {
+	if v := r.st.versionOf[stagePending]; v != "" {
+		if raw, found, _ := r.getVersion(ctx, r.st.arn, v); found && holderOf(raw) != "" {
 			holder = holderOf(raw)
 		}
 	}
-	return s.withCleanup(ctx, &RotationInProgressError{Target: rec.Target, HolderExecution: holder}, dd, st.target, fresh)
+	return r.withCleanup(ctx, &RotationInProgressError{Target: rec.Target, HolderExecution: holder}, fresh)
 }
 
 // checkCurrentUnmoved makes sure, once this execution holds AWSPENDING,
 // that AWSCURRENT is still the version it read: if another rotation of the
 // target completed while this one prepared, this one gives way (releasing
 // its lock and deleting its keys) instead of failing later at Store.
-func (s *Steps) checkCurrentUnmoved(ctx context.Context, dd KeysAPI, st secretState, rec Record, fresh keySet) error {
-	if st.versionOf[stageCurrent] == rec.PreviousVersionID {
+func (r *run) checkCurrentUnmoved(ctx context.Context, fresh keySet) error {
+	if r.st.versionOf[stageCurrent] == r.rec.PreviousVersionID {
 		return nil
 	}
-	if err := s.releasePending(ctx, st, rec.PendingVersionID); err != nil {
+	if err := r.releasePending(ctx, r.st, r.rec.PendingVersionID); err != nil {
 		return err
 	}
-	return s.withCleanup(ctx, &RotationInProgressError{Target: rec.Target, HolderExecution: "a rotation that completed while this one prepared"}, dd, st.target, fresh)
+	return r.withCleanup(ctx, &RotationInProgressError{Target: r.rec.Target, HolderExecution: "a rotation that completed while this one prepared"}, fresh)
 }
 
 // withCleanup deletes the keys this attempt made (fresh) and returns err
 // unchanged: err's type is what the state machine matches on. Keys that
 // cannot be deleted now are found again by name by Rollback.
-func (s *Steps) withCleanup(ctx context.Context, err error, dd KeysAPI, target Target, fresh keySet) error {
-	if cleanupErr := deleteKeys(ctx, dd, target, fresh); cleanupErr != nil {
-		s.log().Warn("could not delete this attempt's keys yet; rollback will", "target", target.Name, "error", cleanupErr)
+func (r *run) withCleanup(ctx context.Context, err error, fresh keySet) error {
+	if cleanupErr := r.deleteKeys(ctx, fresh); cleanupErr != nil {
+		r.log().Warn("could not delete this attempt's keys yet; rollback will", "target", r.target().Name, "error", cleanupErr)
 	}
 	return err
 }
 
-// resumeStaged completes a Record from the version an earlier attempt of
+// resumeStaged completes the Record from the version an earlier attempt of
 // this execution staged.
-func (s *Steps) resumeStaged(ctx context.Context, rec Record, cur value) (Record, error) {
-	raw, found, err := s.getVersion(ctx, rec.SecretARN, rec.PendingVersionID)
+func (r *run) resumeStaged(ctx context.Context) (Record, error) {
+	rec := r.rec
+	raw, found, err := r.getVersion(ctx, rec.SecretARN, rec.PendingVersionID)
 	if err != nil {
 		return Record{}, err
 	}
 	if !found {
 		return Record{}, &ConflictError{Target: rec.Target, Problem: "this execution's pending version disappeared"}
 	}
-	staged, err := parseValue(Target{Name: rec.Target, Kind: rec.Kind, ServiceAccountID: rec.ServiceAccountID}, raw)
+	staged, err := parseValue(r.target(), raw)
 	if err != nil {
 		return Record{}, &SecretError{SecretID: rec.SecretARN, Stage: stagePending, Err: err}
 	}

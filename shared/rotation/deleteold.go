@@ -35,22 +35,22 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 		return res, err
 	}
 	// For the admin target this is the new pair: the new deletes the old.
-	dd, admin, err := s.keysClient(ctx)
+	r, err := s.newRun(ctx, st)
 	if err != nil {
 		return res, err
 	}
-	keep, err := s.liveKeyIDs(ctx, st)
+	r.rec = rec
+	keep, err := r.liveKeyIDs(ctx)
 	if err != nil {
 		return res, err
 	}
-	owner := appKeyOwner(st, admin.ServiceAccountID)
 
 	var doomed []KeyRef
 	if rec.Old.APIKeyID != "" {
-		doomed = append(doomed, KeyRef{Type: "api", ID: rec.Old.APIKeyID, Last4: rec.Old.APIKeyLast4})
+		doomed = append(doomed, KeyRef{Type: KeyTypeAPI, ID: rec.Old.APIKeyID, Last4: rec.Old.APIKeyLast4})
 	}
 	if rec.Old.AppKeyID != "" {
-		doomed = append(doomed, KeyRef{Type: "app", ID: rec.Old.AppKeyID, Last4: rec.Old.AppKeyLast4})
+		doomed = append(doomed, KeyRef{Type: KeyTypeApp, ID: rec.Old.AppKeyID, Last4: rec.Old.AppKeyLast4})
 	}
 	if rec.Mode == ModeScheduled {
 		for _, k := range doomed {
@@ -68,7 +68,7 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 	// create that Datadog completed after its caller had given up and made
 	// the key again; if it lands after this rotation ends, the next one
 	// deletes it under the old credential's name.
-	managed, err := managedKeys(ctx, dd, st.target, owner, func(string) bool { return true })
+	managed, err := r.managedKeys(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -85,14 +85,14 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 			}
 		}
 	}
-	named, err := s.keysOfVersions(ctx, st, versions)
+	named, err := r.keysOfVersions(ctx, versions)
 	if err != nil {
 		return res, err
 	}
 	doomed = append(doomed, named...)
 
 	keep[rec.New.APIKeyID], keep[rec.New.AppKeyID] = true, true
-	revoked, err := deleteRefs(ctx, dd, owner, doomed, keep)
+	revoked, err := r.deleteRefs(ctx, doomed, keep)
 	res.Revoked = append(res.Revoked, revoked...)
 	if err != nil {
 		return res, err
@@ -105,12 +105,12 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 // liveKeyIDs returns the ids of the keys in the target's AWSCURRENT and
 // AWSPENDING versions: keys that consumers read, or that a rotation in
 // progress is about to make current.
-func (s *Steps) liveKeyIDs(ctx context.Context, st secretState) (map[string]bool, error) {
-	live, err := s.currentKeyIDs(ctx, st)
+func (r *run) liveKeyIDs(ctx context.Context) (map[string]bool, error) {
+	live, err := r.currentKeyIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pending, err := s.keysOfVersions(ctx, st, []string{st.versionOf[stagePending]})
+	pending, err := r.keysOfVersions(ctx, []string{r.st.versionOf[stagePending]})
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (s *Steps) liveKeyIDs(ctx context.Context, st secretState) (map[string]bool
 // could only take the lock then) and so was never exposed to the leak; it may
 // already be verified and about to become current, so it must live.
 func madeBefore(keys []KeyRef, fresh Keys) []KeyRef {
-	cutoff := map[string]time.Time{}
+	cutoff := map[KeyType]time.Time{}
 	for _, k := range keys {
 		if k.ID == fresh.APIKeyID || k.ID == fresh.AppKeyID {
 			cutoff[k.Type] = k.created
@@ -141,26 +141,27 @@ func madeBefore(keys []KeyRef, fresh Keys) []KeyRef {
 }
 
 // managedKeys lists the target's API keys (and application keys, for kinds
-// that have them) whose name ddrotate gave and match accepts.
-func managedKeys(ctx context.Context, dd KeysAPI, target Target, owner string, match func(name string) bool) ([]KeyRef, error) {
+// that have them) whose name ddrotate gave.
+func (r *run) managedKeys(ctx context.Context) ([]KeyRef, error) {
+	target := r.target()
 	var keys []KeyRef
-	apiKeys, err := dd.ListAPIKeys(ctx, managedKeyFilter(target.Name))
+	apiKeys, err := r.dd.ListAPIKeys(ctx, managedKeyFilter(target.Name))
 	if err != nil {
 		return nil, datadogErr("list the target's API keys", err)
 	}
 	for _, k := range apiKeys {
-		if IsManagedKeyName(target.Name, k.Name) && match(k.Name) {
-			keys = append(keys, KeyRef{Type: "api", ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
+		if IsManagedKeyName(target.Name, k.Name) {
+			keys = append(keys, KeyRef{Type: KeyTypeAPI, ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
 		}
 	}
 	if target.Kind.HasAppKey() {
-		appKeys, err := dd.ListAppKeys(ctx, owner, managedKeyFilter(target.Name))
+		appKeys, err := r.dd.ListAppKeys(ctx, target.ServiceAccountID, managedKeyFilter(target.Name))
 		if err != nil {
 			return nil, datadogErr("list the target's application keys", err)
 		}
 		for _, k := range appKeys {
-			if IsManagedKeyName(target.Name, k.Name) && match(k.Name) {
-				keys = append(keys, KeyRef{Type: "app", ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
+			if IsManagedKeyName(target.Name, k.Name) {
+				keys = append(keys, KeyRef{Type: KeyTypeApp, ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
 			}
 		}
 	}
@@ -170,7 +171,8 @@ func managedKeys(ctx context.Context, dd KeysAPI, target Target, owner string, m
 // keysOfVersions returns the keys that the given versions of the target's
 // secret name (empty ids and AWSCURRENT are skipped; each version is read
 // once).
-func (s *Steps) keysOfVersions(ctx context.Context, st secretState, versions []string) ([]KeyRef, error) {
+func (r *run) keysOfVersions(ctx context.Context, versions []string) ([]KeyRef, error) {
+	st := r.st
 	var keys []KeyRef
 	ordered := slices.Clone(versions)
 	slices.Sort(ordered)
@@ -179,7 +181,7 @@ func (s *Steps) keysOfVersions(ctx context.Context, st secretState, versions []s
 		if v == "" || v == st.versionOf[stageCurrent] {
 			continue
 		}
-		raw, found, err := s.getVersion(ctx, st.arn, v)
+		raw, found, err := r.getVersion(ctx, st.arn, v)
 		if err != nil {
 			return nil, err
 		}
@@ -188,10 +190,10 @@ func (s *Steps) keysOfVersions(ctx context.Context, st secretState, versions []s
 		}
 		ids := readKeyIDs(raw)
 		if ids.APIKeyID != "" {
-			keys = append(keys, KeyRef{Type: "api", ID: ids.APIKeyID})
+			keys = append(keys, KeyRef{Type: KeyTypeAPI, ID: ids.APIKeyID})
 		}
 		if ids.AppKeyID != "" {
-			keys = append(keys, KeyRef{Type: "app", ID: ids.AppKeyID})
+			keys = append(keys, KeyRef{Type: KeyTypeApp, ID: ids.AppKeyID})
 		}
 	}
 	return keys, nil

@@ -162,17 +162,33 @@ func datadogErr(op string, err error) error {
 	return &DatadogError{Op: op, Err: err}
 }
 
-// transientAWSCodes are the AWS error codes worth a retry.
+// transientAWSCodes are the AWS error codes worth a retry. Most are not
+// modelled as types by the SDK (they are common to every service), so they
+// are matched by code.
 var transientAWSCodes = map[string]bool{
-	"InternalServiceError":     true,
-	"InternalFailure":          true,
-	"ServiceUnavailable":       true,
-	"ThrottlingException":      true,
-	"Throttling":               true,
-	"TooManyRequestsException": true,
-	"RequestTimeout":           true,
-	"RequestLimitExceeded":     true,
+	codeInternalServiceError:     true,
+	codeInternalFailure:          true,
+	codeServiceUnavailable:       true,
+	codeThrottlingException:      true,
+	codeThrottling:               true,
+	codeTooManyRequestsException: true,
+	codeRequestTimeout:           true,
+	codeRequestLimitExceeded:     true,
 }
+
+// AWS error codes that mean "try again". The errors the steps act on
+// otherwise (a secret or version not found, a label held elsewhere, an
+// execution unknown) are matched by the SDK's types, with isAWSError.
+const (
+	codeInternalServiceError     = "InternalServiceError"
+	codeInternalFailure          = "InternalFailure"
+	codeServiceUnavailable       = "ServiceUnavailable"
+	codeThrottlingException      = "ThrottlingException"
+	codeThrottling               = "Throttling"
+	codeTooManyRequestsException = "TooManyRequestsException"
+	codeRequestTimeout           = "RequestTimeout"
+	codeRequestLimitExceeded     = "RequestLimitExceeded"
+)
 
 // awsErr classifies an AWS SDK error for the state machine.
 func awsErr(op string, err error) error {
@@ -195,13 +211,12 @@ func awsErr(op string, err error) error {
 	return &TransientError{Op: op, Err: err}
 }
 
-// awsErrorCode returns the AWS error code of err, or "".
-func awsErrorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
+// isAWSError reports whether err is, or wraps, the AWS error T that the SDK
+// deserialises a service's error code into, such as
+// *smtypes.ResourceNotFoundException.
+func isAWSError[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
 }
 
 // keyLikeRun matches anything shaped like a Datadog key value. Error texts

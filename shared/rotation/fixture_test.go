@@ -25,7 +25,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/smithy-go"
 
 	"github.com/ddrotate/ddrotate/internal/awsemu"
 	"github.com/ddrotate/ddrotate/internal/ddemu"
@@ -631,7 +630,7 @@ func (x *executions) DescribeExecution(_ context.Context, in *sfn.DescribeExecut
 	arn := aws.ToString(in.ExecutionArn)
 	status, ok := x.status[arn]
 	if !ok {
-		return nil, &smithy.GenericAPIError{Code: "ExecutionDoesNotExist", Message: "Execution Does Not Exist: '" + arn + "'"}
+		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + arn + "'")}
 	}
 	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: status}, nil
 }

@@ -29,7 +29,7 @@ type Message struct {
 	OldKeyExpiresAt *time.Time `json:"oldKeyExpiresAt,omitempty"`
 	Revoked         []KeyRef   `json:"revoked,omitempty"`
 	// Failure details (rotation-failed events).
-	Stage string `json:"stage,omitempty"`
+	Stage Stage `json:"stage,omitempty"`
 	// CurrentKeyUnchanged tells a team whether it needs to do anything.
 	CurrentKeyUnchanged *bool  `json:"currentKeyUnchanged,omitempty"`
 	ErrorName           string `json:"error,omitempty"`
@@ -86,7 +86,7 @@ func (s *Steps) message(ctx context.Context, req NotifyRequest) (Message, error)
 		}
 	case EventFailed:
 		msg.Stage = req.Stage
-		unchanged := req.Stage != "after-store"
+		unchanged := req.Stage.currentKeyUnchanged()
 		msg.CurrentKeyUnchanged = &unchanged
 		if req.Error != nil {
 			msg.ErrorName, msg.ErrorMessage = req.Error.Error, causeMessage(req.Error.Cause)

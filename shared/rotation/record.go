@@ -49,10 +49,11 @@ type Keys struct {
 type CreateRequest struct {
 	ExecutionID string          `json:"executionId"`
 	Input       json.RawMessage `json:"input"`
-	// Attempt is the state's retry count ($$.State.RetryCount). On the first
-	// attempt nothing of this execution can exist yet, so Create skips the
-	// lookups that make a retry safe.
-	Attempt int `json:"attempt,omitempty"`
+	// Attempt is the state's retry count ($$.State.RetryCount), which the
+	// definition always passes. On the first attempt nothing of this
+	// execution can exist yet, so Create skips the lookups that make a
+	// retry safe.
+	Attempt int `json:"attempt"`
 }
 
 // StepRequest is the payload of Verify, Store and DeleteOld.
@@ -79,13 +80,23 @@ type RollbackResult struct {
 
 // KeyRef names one Datadog key without its value.
 type KeyRef struct {
-	Type  string `json:"type"` // "api" or "app"
-	ID    string `json:"id"`
-	Name  string `json:"name,omitempty"`
-	Last4 string `json:"last4,omitempty"`
+	Type  KeyType `json:"type"`
+	ID    string  `json:"id"`
+	Name  string  `json:"name,omitempty"`
+	Last4 string  `json:"last4,omitempty"`
 	// created is when Datadog made the key, where a listing said so.
 	created time.Time
 }
+
+// KeyType is which kind of Datadog key a KeyRef names.
+type KeyType string
+
+const (
+	// KeyTypeAPI is an API key, which belongs to the organisation.
+	KeyTypeAPI KeyType = "api"
+	// KeyTypeApp is an application key, which belongs to a service account.
+	KeyTypeApp KeyType = "app"
+)
 
 // DeleteOldResult lists the keys DeleteOld revoked.
 type DeleteOldResult struct {
@@ -101,7 +112,7 @@ type StepFailure struct {
 // NotifyRequest is the Notify step's payload.
 type NotifyRequest struct {
 	Event       Event            `json:"event"`
-	Stage       string           `json:"stage,omitempty"` // before-store or after-store, for rotation-failed
+	Stage       Stage            `json:"stage,omitempty"` // for rotation-failed
 	ExecutionID string           `json:"executionId"`
 	Rotation    *Record          `json:"rotation,omitempty"`
 	Input       json.RawMessage  `json:"input,omitempty"`
@@ -117,6 +128,25 @@ const (
 	EventOldKeyRevoked Event = "old-key-revoked"
 	EventFailed        Event = "rotation-failed"
 )
+
+// Stage is where a failed rotation stopped, relative to Store: it tells a
+// team whether the key it reads changed. The state machine definition sets
+// it in the payloads of its two rotation-failed notifications.
+type Stage string
+
+const (
+	// StageBeforeStore is a failure before the new credential became
+	// AWSCURRENT: the execution rolled back, the current key is unchanged.
+	StageBeforeStore Stage = "before-store"
+	// StageAfterStore is a failure after Store: the new key is current and
+	// works, the old one may live until a later rotation deletes it.
+	StageAfterStore Stage = "after-store"
+)
+
+// currentKeyUnchanged reports whether consumers still read the key they
+// read before the rotation. A stage the definition did not set counts as
+// before Store, as a failure there is the one that leaves keys unchanged.
+func (s Stage) currentKeyUnchanged() bool { return s != StageAfterStore }
 
 // NotifyResult is the SNS message id.
 type NotifyResult struct {

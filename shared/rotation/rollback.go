@@ -28,11 +28,11 @@ func (s *Steps) Rollback(ctx context.Context, req RollbackRequest) (RollbackResu
 		}
 		return res, err
 	}
-	dd, admin, err := s.keysClient(ctx)
+	r, err := s.newRun(ctx, st)
 	if err != nil {
 		return res, err
 	}
-	res, err = s.undoExecution(ctx, dd, st, admin.ServiceAccountID, req.ExecutionID)
+	res, err = r.undoExecution(ctx, req.ExecutionID)
 	if err != nil {
 		return res, err
 	}

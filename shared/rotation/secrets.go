@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
 	"github.com/ddrotate/ddrotate/shared/deploy"
@@ -45,7 +45,7 @@ type secretState struct {
 func (s *Steps) describeTarget(ctx context.Context, name string) (secretState, error) {
 	out, err := s.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.secretIDFor(name))})
 	if err != nil {
-		if awsErrorCode(err) == "ResourceNotFoundException" {
+		if isAWSError[*smtypes.ResourceNotFoundException](err) {
 			return secretState{}, &InputError{Field: "target", Problem: fmt.Sprintf("unknown target %q: there is no secret %s", name, s.secretIDFor(name))}
 		}
 		return secretState{}, awsErr("describe secret of "+name, err)
@@ -71,24 +71,12 @@ func (s *Steps) describeTarget(ctx context.Context, name string) (secretState, e
 	return st, nil
 }
 
-// versionStages returns the labels on version, from a fresh DescribeSecret.
-func labelsOf(st secretState, version string) []string {
-	var labels []string
-	for label, v := range st.versionOf {
-		if v == version {
-			labels = append(labels, label)
-		}
-	}
-	slices.Sort(labels)
-	return labels
-}
-
 // getVersion reads one version of a secret. found is false when the version
 // does not exist.
 func (s *Steps) getVersion(ctx context.Context, secretID, versionID string) (value string, found bool, err error) {
 	out, err := s.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID), VersionId: aws.String(versionID)})
 	if err != nil {
-		if awsErrorCode(err) == "ResourceNotFoundException" {
+		if isAWSError[*smtypes.ResourceNotFoundException](err) {
 			return "", false, nil
 		}
 		return "", false, awsErr("get secret value", err)
@@ -100,7 +88,7 @@ func (s *Steps) getVersion(ctx context.Context, secretID, versionID string) (val
 func (s *Steps) getStage(ctx context.Context, secretID, stage string) (value, versionID string, err error) {
 	out, err := s.Secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID), VersionStage: aws.String(stage)})
 	if err != nil {
-		if awsErrorCode(err) == "ResourceNotFoundException" {
+		if isAWSError[*smtypes.ResourceNotFoundException](err) {
 			return "", "", &SecretError{SecretID: secretID, Stage: stage, Err: errNoValueYet}
 		}
 		return "", "", awsErr("get secret value", err)
@@ -147,14 +135,14 @@ type value struct {
 	admin credential.Admin
 }
 
-// keySet is the part of a credential that a rotation replaces.
+// keySet is the part of a credential that a rotation replaces. Its
+// application key belongs to the target's service account.
 type keySet struct {
-	APIKey           credential.Secret
-	APIKeyID         string
-	AppKey           credential.Secret
-	AppKeyID         string
-	ServiceAccountID string
-	Scopes           []string
+	APIKey   credential.Secret
+	APIKeyID string
+	AppKey   credential.Secret
+	AppKeyID string
+	Scopes   []string
 }
 
 func (ks keySet) ids() Keys {
@@ -193,10 +181,10 @@ func (v value) site() credential.Site {
 
 func (v value) keys() keySet {
 	if v.kind == deploy.KindAdmin {
-		return keySet{APIKey: v.admin.APIKey, APIKeyID: v.admin.APIKeyID, AppKey: v.admin.AppKey, AppKeyID: v.admin.AppKeyID, ServiceAccountID: v.admin.ServiceAccountID}
+		return keySet{APIKey: v.admin.APIKey, APIKeyID: v.admin.APIKeyID, AppKey: v.admin.AppKey, AppKeyID: v.admin.AppKeyID}
 	}
 	t := v.team
-	return keySet{APIKey: t.APIKey, APIKeyID: t.APIKeyID, AppKey: t.AppKey, AppKeyID: t.AppKeyID, ServiceAccountID: t.ServiceAccountID, Scopes: t.Scopes}
+	return keySet{APIKey: t.APIKey, APIKeyID: t.APIKeyID, AppKey: t.AppKey, AppKeyID: t.AppKeyID, Scopes: t.Scopes}
 }
 
 // withKeys returns the secret string of v with ks in place of its keys and

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
@@ -14,22 +15,22 @@ import (
 // and AWSPENDING is released. Naming the version AWSCURRENT is moved from
 // makes the move fail if anyone else moved it meanwhile. Run again after
 // success, it changes nothing.
-func (s *Steps) Store(ctx context.Context, req StepRequest) (struct{}, error) {
+func (s *Steps) Store(ctx context.Context, req StepRequest) error {
 	rec := req.Rotation
 	if err := rec.check(); err != nil {
-		return struct{}{}, err
+		return err
 	}
 	st, err := s.describeTarget(ctx, rec.Target)
 	if err != nil {
-		return struct{}{}, err
+		return err
 	}
 	switch current := st.versionOf[stageCurrent]; {
 	case current == rec.PendingVersionID:
 		// Done by an earlier attempt whose answer was lost.
 	case st.versionOf[stagePending] != rec.PendingVersionID:
-		return struct{}{}, &ConflictError{Target: rec.Target, Problem: "this execution no longer holds AWSPENDING; its credential was not made current"}
+		return &ConflictError{Target: rec.Target, Problem: "this execution no longer holds AWSPENDING; its credential was not made current"}
 	case current != rec.PreviousVersionID:
-		return struct{}{}, &ConflictError{Target: rec.Target, Problem: "AWSCURRENT moved during the rotation (by hand or by another tool); the new credential was not made current"}
+		return &ConflictError{Target: rec.Target, Problem: "AWSCURRENT moved during the rotation (by hand or by another tool); the new credential was not made current"}
 	default:
 		_, err := s.Secrets.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
 			SecretId:            aws.String(st.arn),
@@ -38,23 +39,23 @@ func (s *Steps) Store(ctx context.Context, req StepRequest) (struct{}, error) {
 			RemoveFromVersionId: aws.String(current),
 		})
 		if err != nil && !s.movedAnyway(ctx, err, rec) {
-			return struct{}{}, awsErr("move AWSCURRENT to the new version", err)
+			return awsErr("move AWSCURRENT to the new version", err)
 		}
 		st.versionOf[stageCurrent] = rec.PendingVersionID
 	}
 	if err := s.releasePending(ctx, st, rec.PendingVersionID); err != nil {
-		return struct{}{}, err
+		return err
 	}
 	s.log().Info("new credential is current", "step", string(deploy.StepStore), "target", rec.Target, "execution", rec.ExecutionID,
 		"version", rec.PendingVersionID, "new_api_key_id", rec.New.APIKeyID, "new_api_key_last4", rec.New.APIKeyLast4)
-	return struct{}{}, nil
+	return nil
 }
 
 // movedAnyway reports whether a failed move of AWSCURRENT did happen: the
 // SDK retries a request whose answer was lost, and the retry is refused
 // because the label already moved.
 func (s *Steps) movedAnyway(ctx context.Context, err error, rec Record) bool {
-	if awsErrorCode(err) != "InvalidParameterException" {
+	if !isAWSError[*smtypes.InvalidParameterException](err) {
 		return false
 	}
 	now, descErr := s.describeTarget(ctx, rec.Target)

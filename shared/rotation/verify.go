@@ -12,25 +12,25 @@ import (
 // together authorise. A "not yet" is a KeyNotYetValidError, which the state
 // machine retries with backoff, because Datadog takes a few seconds to
 // propagate a new key.
-func (s *Steps) Verify(ctx context.Context, req StepRequest) (struct{}, error) {
+func (s *Steps) Verify(ctx context.Context, req StepRequest) error {
 	rec := req.Rotation
 	if err := rec.check(); err != nil {
-		return struct{}{}, err
+		return err
 	}
 	dd, _, err := s.keysClient(ctx)
 	if err != nil {
-		return struct{}{}, err
+		return err
 	}
 	raw, found, err := s.getVersion(ctx, rec.SecretARN, rec.PendingVersionID)
 	if err != nil {
-		return struct{}{}, err
+		return err
 	}
 	if !found {
-		return struct{}{}, &ConflictError{Target: rec.Target, Problem: "the pending version " + rec.PendingVersionID + " does not exist"}
+		return &ConflictError{Target: rec.Target, Problem: "the pending version " + rec.PendingVersionID + " does not exist"}
 	}
 	staged, err := parseValue(Target{Name: rec.Target, Kind: rec.Kind, ServiceAccountID: rec.ServiceAccountID}, raw)
 	if err != nil {
-		return struct{}{}, &SecretError{SecretID: rec.SecretARN, Stage: stagePending, Err: err}
+		return &SecretError{SecretID: rec.SecretARN, Stage: stagePending, Err: err}
 	}
 	ks := staged.keys()
 	notYet := func(err error) error {
@@ -40,16 +40,16 @@ func (s *Steps) Verify(ctx context.Context, req StepRequest) (struct{}, error) {
 		return &KeyNotYetValidError{Target: rec.Target, KeyID: ks.APIKeyID, Last4: ks.APIKey.Last4(), Reason: err.Error()}
 	}
 	if err := dd.ValidateAPIKey(ctx, ks.APIKey); err != nil {
-		return struct{}{}, notYet(err)
+		return notYet(err)
 	}
 	if !ks.AppKey.IsZero() {
 		if err := dd.ValidateKeys(ctx, ks.APIKey, ks.AppKey); err != nil {
-			return struct{}{}, notYet(err)
+			return notYet(err)
 		}
 	}
 	s.log().Info("new credential validates", "step", string(deploy.StepVerify), "target", rec.Target, "execution", rec.ExecutionID,
 		"new_api_key_id", ks.APIKeyID, "new_api_key_last4", ks.APIKey.Last4())
-	return struct{}{}, nil
+	return nil
 }
 
 // check rejects a Record that a step cannot act on; it only arrives if the

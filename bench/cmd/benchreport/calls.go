@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -66,12 +67,12 @@ func measureCalls(ctx context.Context, reps int) ([]callsResult, error) {
 	return out, nil
 }
 
-func measureOne(ctx context.Context, kind deploy.Kind, target string, mode rotation.Mode, reps int) (callsResult, error) {
+func measureOne(ctx context.Context, kind deploy.Kind, target string, mode rotation.Mode, reps int) (_ callsResult, err error) {
 	env, err := localenv.Start(ctx, localenv.Options{DatadogTimeout: 5 * time.Second})
 	if err != nil {
 		return callsResult{}, err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	specs := []localenv.TargetSpec{
 		{Name: "payments", Kind: deploy.KindAPIKey},
 		{Name: "analytics", Kind: deploy.KindAPIAppKey, Scopes: []string{"dashboards_read", "metrics_read"}},

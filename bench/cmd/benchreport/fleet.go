@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -70,7 +71,7 @@ const realGrace = time.Second
 // and emulator alike) runs on the real clock with a grace period of
 // realGrace, so the emulator's rate-limit windows are real seconds; without
 // it, on localenv's default VirtualClock with the default 24 h grace.
-func runFleet(ctx context.Context, n int, real bool) (fleetResult, error) {
+func runFleet(ctx context.Context, n int, real bool) (_ fleetResult, err error) {
 	res := fleetResult{n: n, real: real, grace: 24 * time.Hour, failedErrors: map[string]int{}}
 	opts := localenv.Options{}
 	if real {
@@ -81,7 +82,7 @@ func runFleet(ctx context.Context, n int, real bool) (fleetResult, error) {
 	if err != nil {
 		return res, err
 	}
-	defer env.Close()
+	defer func() { err = errors.Join(err, env.Close()) }()
 	// Every target holds a key, and one in ten holds two during its grace
 	// period: lift the org's cap (200 by default) out of the way.
 	env.Datadog.SetMaxAPIKeys(2*n + 100)
