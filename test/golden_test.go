@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -110,11 +111,12 @@ func TestGoldenPayloadsThroughTheDefinition(t *testing.T) {
 		name, target string
 		mode         rotation.Mode
 		messages     map[string]string
+		secret       string // the file of the target's rotated secret: the teams' secret contract
 	}{
 		{"scheduled", "analytics", rotation.ModeScheduled, map[string]string{
-			"rotated": "message.rotated.json", "old-key-revoked": "message.old-key-revoked.json"}},
+			"rotated": "message.rotated.json", "old-key-revoked": "message.old-key-revoked.json"}, "secret.api-app-key.json"},
 		{"compromise", "payments", rotation.ModeCompromise, map[string]string{
-			"rotated": "message.rotated.compromise.json", "old-key-revoked": "message.old-key-revoked.compromise.json"}},
+			"rotated": "message.rotated.compromise.json", "old-key-revoked": "message.old-key-revoked.compromise.json"}, "secret.api-key.json"},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			w, log := newGoldenWorld(t)
@@ -128,6 +130,14 @@ func TestGoldenPayloadsThroughTheDefinition(t *testing.T) {
 
 			n := golden.NewNormalizer()
 			n.Record(t, files[sc.name+".Create.result.json"])
+			secret := w.currentSecretString(t, sc.target)
+			var keys struct{ APIKey, AppKey string }
+			if err := json.Unmarshal([]byte(secret), &keys); err != nil {
+				t.Fatal(err)
+			}
+			n.Value(keys.APIKey, "<apiKey>")
+			n.Value(keys.AppKey, "<appKey>")
+			files[sc.secret] = []byte(secret)
 			compareGolden(t, n, files)
 		})
 	}
@@ -153,4 +163,20 @@ func TestGoldenPayloadsOfAFailedRotationThroughTheDefinition(t *testing.T) {
 	n := golden.NewNormalizer()
 	n.Value(old.APIKeyID, "<oldApiKeyId>")
 	compareGolden(t, n, files)
+}
+
+// currentSecretString is the value of target's secret that consumers read.
+func (w *world) currentSecretString(t *testing.T, target string) string {
+	t.Helper()
+	versions, err := w.AWS.SecretVersions(localenv.SecretPrefix + target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range versions {
+		if slices.Contains(v.Stages, "AWSCURRENT") {
+			return v.SecretString
+		}
+	}
+	t.Fatalf("target %s has no AWSCURRENT version", target)
+	return ""
 }
