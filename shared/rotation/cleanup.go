@@ -19,34 +19,31 @@ import (
 // filter is a substring match, so ddrotate-team-a-… would also find
 // ddrotate-team-ab-…).
 func (r *run) findAPIKeys(ctx context.Context, name string) ([]datadog.APIKey, error) {
-	target := r.target().Name
 	all, err := r.dd.ListAPIKeys(ctx, name)
 	if err != nil {
 		return nil, datadogErr("list API keys named "+name, err)
 	}
-	var found []datadog.APIKey
-	for _, k := range all {
-		if k.Name == name && IsManagedKeyName(target, k.Name) {
-			found = append(found, k)
-		}
-	}
-	return found, nil
+	return namedExactly(all, r.target().Name, name, func(k datadog.APIKey) string { return k.Name }), nil
 }
 
 // findAppKeys lists the target's application keys named exactly name.
 func (r *run) findAppKeys(ctx context.Context, name string) ([]datadog.AppKey, error) {
-	target := r.target().Name
 	all, err := r.dd.ListAppKeys(ctx, r.target().ServiceAccountID, name)
 	if err != nil {
 		return nil, datadogErr("list application keys named "+name, err)
 	}
-	var found []datadog.AppKey
-	for _, k := range all {
-		if k.Name == name && IsManagedKeyName(target, k.Name) {
+	return namedExactly(all, r.target().Name, name, func(k datadog.AppKey) string { return k.Name }), nil
+}
+
+// namedExactly keeps the keys called name that are target's managed keys.
+func namedExactly[K any](keys []K, target, name string, nameOf func(K) string) []K {
+	var found []K
+	for _, k := range keys {
+		if n := nameOf(k); n == name && IsManagedKeyName(target, n) {
 			found = append(found, k)
 		}
 	}
-	return found, nil
+	return found
 }
 
 // deleteKeys deletes the keys of ks; a key already gone counts as deleted.
