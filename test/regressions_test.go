@@ -5,8 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/internal/ddemu"
+	"github.com/ddrotate/ddrotate/internal/localenv"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -186,6 +190,80 @@ func bothRotated(t *testing.T, w *world, target string, comp, sched *asl.Executi
 	if revokedPendingOf(w, target, comp, sched) {
 		t.Error("the compromise revoked the scheduled rotation's new key")
 	}
+	reliability.add(cRaces, 1)
+	reliability.add(cScenarios, 1)
+	reliability.check(t, w, before)
+}
+
+// A compromise rotation's DeleteOld must spare the keys of a version that
+// another rotation has written but not yet locked (labelled DDROTATE_STAGED,
+// between Create's PutSecretValue and its UpdateSecretVersionStage): that
+// rotation read the secret after the compromise's Store, so its keys were
+// never exposed, and it may lock, verify and store them a moment later. The
+// compromise once revoked every labelled version's keys, staged ones
+// included; the other rotation then made a revoked key AWSCURRENT
+// (invariant 1), seen as a rare failure of the scheduled-and-compromise race.
+func TestCompromiseSparesStagedKeyOfNextRotation(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var staged ddemu.APIKey
+	w.at("DeleteOld", func(*asl.Execution) error { // the compromise, after its Store
+		next := "arn:aws:states:us-east-1:000000000000:execution:ddrotate-rotate-target:next"
+		staged = w.Datadog.AddAPIKey(rotation.KeyName("payments", next))
+		value := `{"apiKey":"` + staged.Key + `","apiKeyId":"` + staged.ID + `","site":"datadoghq.com"}`
+		if _, err := w.Secrets.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+			SecretId:           aws.String(localenv.SecretPrefix + "payments"),
+			ClientRequestToken: aws.String(rotation.VersionToken("payments", next)),
+			SecretString:       aws.String(value),
+			VersionStages:      []string{"DDROTATE_STAGED"},
+		}); err != nil {
+			t.Errorf("stage the next rotation's version: %v", err)
+		}
+		return nil
+	})
+	wantStatus(t, w.rotate(t, "payments", rotation.ModeCompromise), asl.StatusSucceeded)
+	if staged.ID == "" {
+		t.Fatal("the compromise never reached DeleteOld")
+	}
+	if !w.KeyExists(staged.ID) {
+		t.Fatal("the compromise revoked the key of a version another rotation had staged after its Store")
+	}
+	reliability.add(cRaces, 1)
+	reliability.add(cScenarios, 1)
+}
+
+// A team rotation whose admin credential is replaced while its Create runs
+// (an admin compromise rotation revokes the pair Create read) retries with
+// the new admin credential instead of failing: its Datadog calls answer 403
+// once the old pair is revoked. It once failed with DatadogError, leaving
+// the team's rotation undone, seen as a rare failure of the admin race.
+func TestCreateRetriesWhenTheAdminCredentialIsReplacedMeanwhile(t *testing.T) {
+	w := newWorld(t)
+	before := w.snapshot()
+	var admin *asl.Execution
+	adminDone := make(chan struct{})
+	w.at("Create", func(*asl.Execution) error { // the payments rotation
+		// Its first Datadog call (the admin scope check) is slow; meanwhile
+		// the admin credential is rotated and its old pair revoked.
+		w.Datadog.AddFault(ddemu.Fault{Op: ddemu.GetServiceAccountAppKey, Latency: 1500 * time.Millisecond, Times: 1})
+		go func() {
+			defer close(adminDone)
+			time.Sleep(200 * time.Millisecond)
+			x, err := w.Rotate(context.Background(), "admin", rotation.ModeCompromise)
+			if err != nil {
+				t.Error(err)
+			}
+			admin = x
+		}()
+		return nil
+	})
+	team := w.rotate(t, "payments", rotation.ModeCompromise)
+	<-adminDone
+	if admin == nil {
+		t.Fatal("the admin rotation did not run")
+	}
+	wantStatus(t, admin, asl.StatusSucceeded)
+	wantStatus(t, team, asl.StatusSucceeded)
 	reliability.add(cRaces, 1)
 	reliability.add(cScenarios, 1)
 	reliability.check(t, w, before)

@@ -58,11 +58,11 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 		}
 	}
 	if err := r.checkAdminScopes(ctx); err != nil {
-		return Record{}, err
+		return Record{}, r.retryIfReplaced(ctx, err)
 	}
 	if rec.Mode == ModeScheduled {
 		if err := r.validateCurrent(ctx, cur.keys()); err != nil {
-			return Record{}, err
+			return Record{}, r.retryIfReplaced(ctx, err)
 		}
 	}
 	if rec.Retried {
@@ -80,7 +80,7 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 
 	fresh, err := r.createKeys(ctx, cur)
 	if err != nil {
-		return Record{}, err
+		return Record{}, r.retryIfReplaced(ctx, err)
 	}
 	secretString, err := cur.withKeys(fresh, credential.Metadata{KeyName: rec.KeyName, RotatedAt: s.now(), ExecutionID: rec.ExecutionID})
 	if err != nil {
@@ -377,6 +377,34 @@ func (r *run) takeLock(ctx context.Context, fresh keySet) error {
 		}
 	}
 	return r.withCleanup(ctx, &RotationInProgressError{Target: rec.Target, HolderExecution: holder}, fresh)
+}
+
+// retryIfReplaced turns a failure of Create's preparation into a
+// TransientError when another rotation replaced, meanwhile, what this
+// attempt read: the target's AWSCURRENT (its current key may then be revoked
+// already, or its application key, whose scopes the new one inherits, gone)
+// or the admin credential it acts with (a revoked admin key answers 403).
+// The state machine's retry then starts again from what is current now,
+// instead of failing a rotation that only lost a race. Other failures, and
+// any failure while nothing moved, are returned as they are.
+func (r *run) retryIfReplaced(ctx context.Context, err error) error {
+	var datadogErr *DatadogError
+	var invalidErr *CurrentKeyInvalidError
+	if !errors.As(err, &datadogErr) && !errors.As(err, &invalidErr) {
+		return err
+	}
+	if r.refresh(ctx) != nil {
+		return err
+	}
+	replaced := r.st.versionOf[stageCurrent] != r.rec.PreviousVersionID
+	if !replaced && r.target().Kind != deploy.KindAdmin {
+		admin, adminErr := r.adminCredential(ctx)
+		replaced = adminErr == nil && (admin.APIKeyID != r.admin.APIKeyID || admin.AppKeyID != r.admin.AppKeyID)
+	}
+	if !replaced {
+		return err
+	}
+	return &TransientError{Op: "prepare the rotation", Err: fmt.Errorf("another rotation replaced the credential this attempt read; retrying from the current one: %w", err)}
 }
 
 // checkCurrentUnmoved makes sure, once this execution holds AWSPENDING,

@@ -79,8 +79,15 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 		}
 	}
 	if rec.Mode == ModeCompromise {
+		// Every labelled version but the live ones may hold the leaked key.
+		// A staged version is a rotation in progress about to take the
+		// lock: its keys made before ours are swept above as orphans
+		// (that rotation read the secret before our Store and so gives way
+		// when it sees AWSCURRENT moved), and keys made after ours were
+		// never exposed; revoking them here could kill a key that becomes
+		// current a moment later.
 		for label, v := range st.versionOf {
-			if label != stageCurrent && label != stagePending {
+			if label != stageCurrent && label != stagePending && label != stageStaged {
 				versions = append(versions, v)
 			}
 		}
