@@ -19,6 +19,9 @@ type APIKey struct {
 	Key       credential.Secret
 	Last4     string
 	CreatedAt time.Time
+	// LastUsed is when Datadog last saw the key used (date_last_used,
+	// within its 90-day window); zero if not recently, or not reported.
+	LastUsed time.Time
 }
 
 // CreateAPIKey creates an API key named name and returns it with its value.
@@ -123,6 +126,7 @@ func fullAPIKey(op string, status int, data *datadogV2.FullAPIKey) (APIKey, erro
 		Key:       key,
 		Last4:     cmp.Or(attrs.GetLast4(), key.Last4()),
 		CreatedAt: attrs.GetCreatedAt(),
+		LastUsed:  nullableTime(attrs.DateLastUsed),
 	}, nil
 }
 
@@ -137,5 +141,6 @@ func partialAPIKey(data datadogV2.PartialAPIKey) (key APIKey, ok bool) {
 		Name:      attrs.GetName(),
 		Last4:     attrs.GetLast4(),
 		CreatedAt: parseTime(attrs.GetCreatedAt()),
+		LastUsed:  nullableTime(attrs.DateLastUsed),
 	}, true
 }

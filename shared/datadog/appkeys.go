@@ -93,6 +93,28 @@ func (c *Client) GetAppKey(ctx context.Context, serviceAccountID, id string) (Ap
 	return key, nil
 }
 
+// AppKeyLastUsed returns when Datadog last saw the application key with the
+// given id used (last_used_at; zero if never, or not recently). Only the
+// organization's route reports it; the service account routes do not.
+func (c *Client) AppKeyLastUsed(ctx context.Context, id string) (time.Time, error) {
+	const op = "AppKeyLastUsed"
+	if !credential.ValidID(id) {
+		return time.Time{}, requestFailure(op, "key id must be a lowercase UUID")
+	}
+	ctx, cancel := c.admin(ctx)
+	defer cancel()
+	got, resp, err := c.keys.GetApplicationKey(ctx, id)
+	if err != nil {
+		return time.Time{}, failure(op, resp, err)
+	}
+	data, ok := got.GetDataOk()
+	if !ok || data.GetId() != id {
+		return time.Time{}, responseFailure(op, resp.StatusCode, "the answer is not the application key asked for")
+	}
+	attrs := data.GetAttributes()
+	return nullableTime(attrs.LastUsedAt), nil
+}
+
 // ListAppKeys returns every application key of the service account whose
 // name contains nameFilter (ignoring case), across all pages, without values.
 func (c *Client) ListAppKeys(ctx context.Context, serviceAccountID, nameFilter string) ([]AppKey, error) {

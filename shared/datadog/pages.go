@@ -3,6 +3,8 @@ package datadog
 import (
 	"strings"
 	"time"
+
+	"github.com/DataDog/datadog-api-client-go/v2/api/datadog"
 )
 
 const (
@@ -63,4 +65,12 @@ func listAll[K any](op, nameFilter string, fetch func(pageNumber int64) ([]K, in
 			return keys, nil
 		}
 	}
+}
+
+// nullableTime reads an optional, nullable timestamp; zero when absent.
+func nullableTime(t datadog.NullableTime) time.Time {
+	if p := t.Get(); p != nil {
+		return *p
+	}
+	return time.Time{}
 }
