@@ -41,9 +41,9 @@ func TestOneSecretPerTargetTaggedForTheSteps(t *testing.T) {
 		target string
 		tags   map[string]string
 	}{
-		{"payments", map[string]string{deploy.TagTarget: "payments", deploy.TagKind: string(deploy.KindAPIKey), deploy.TagGraceSeconds: "129600"}},
-		{"ddrotate-admin", map[string]string{deploy.TagTarget: "ddrotate-admin", deploy.TagKind: string(deploy.KindAdmin), deploy.TagGraceSeconds: "3600"}},
-		{"search", map[string]string{deploy.TagTarget: "search", deploy.TagKind: string(deploy.KindAPIAppKey), deploy.TagGraceSeconds: "129600",
+		{"payments", map[string]string{deploy.TagTarget: "payments", deploy.TagKind: string(deploy.KindAPIKey), deploy.TagGraceSeconds: "129600", deploy.TagMaxGraceSeconds: "604800"}},
+		{"ddrotate-admin", map[string]string{deploy.TagTarget: "ddrotate-admin", deploy.TagKind: string(deploy.KindAdmin), deploy.TagGraceSeconds: "3600", deploy.TagMaxGraceSeconds: "604800"}},
+		{"search", map[string]string{deploy.TagTarget: "search", deploy.TagKind: string(deploy.KindAPIAppKey), deploy.TagGraceSeconds: "129600", deploy.TagMaxGraceSeconds: "604800",
 			deploy.TagServiceAccountID: "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}},
 	}
 	s.resourceCountIs(t, "AWS::SecretsManager::Secret", len(tests))

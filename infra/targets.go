@@ -48,6 +48,7 @@ func (s *rotationStack) newTarget(target deploy.Target) awssecretsmanager.Secret
 	tags.Add(jsii.String(deploy.TagTarget), jsii.String(target.Name), nil)
 	tags.Add(jsii.String(deploy.TagKind), jsii.String(string(target.Kind)), nil)
 	tags.Add(jsii.String(deploy.TagGraceSeconds), jsii.String(strconv.Itoa(int(target.Grace.Seconds()))), nil)
+	tags.Add(jsii.String(deploy.TagMaxGraceSeconds), jsii.String(strconv.Itoa(int(target.MaxGrace.Seconds()))), nil)
 	if target.Kind == deploy.KindAPIAppKey {
 		tags.Add(jsii.String(deploy.TagServiceAccountID), jsii.String(target.ServiceAccountID), nil)
 	}

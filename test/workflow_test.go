@@ -19,7 +19,7 @@ import (
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
-const happyPath = "Create>Verify>Store>NotifyRotated>GracePeriod>DeleteOld>NotifyRevoked"
+const happyPath = "Create>Verify>Store>NotifyRotated>GracePeriod>DeleteOld>OldKeyStillInUse>NotifyRevoked"
 
 // Every target kind in both modes takes the whole happy path; afterwards the
 // new key is current and works, the old one is gone, and the team heard

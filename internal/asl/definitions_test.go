@@ -98,12 +98,12 @@ func (f *fakeSteps) handlers() map[deploy.Step]any {
 			f.notifications = append(f.notifications, n)
 			return nil
 		},
-		deploy.StepDeleteOld: func(in withRotation) (map[string][]string, error) {
+		deploy.StepDeleteOld: func(in withRotation) (map[string]any, error) {
 			f.called(deploy.StepDeleteOld, in.Rotation.Target)
 			if f.deleteErr != nil {
 				return nil, f.deleteErr
 			}
-			return map[string][]string{"keyIds": {"old-" + in.Rotation.Target}}, nil
+			return map[string]any{"keyIds": []string{"old-" + in.Rotation.Target}, "holding": false}, nil
 		},
 		deploy.StepRollback: func(req rotationRequest) error {
 			f.called(deploy.StepRollback, req.Input.Target)
@@ -168,7 +168,7 @@ func TestRotateTargetHappyPath(t *testing.T) {
 					t.Errorf("notification %+v lacks the execution id or rotation", n)
 				}
 			}
-			if revoked := string(steps.notifications[1].Revoked); revoked != `{"keyIds":["old-team-a"]}` {
+			if revoked := string(steps.notifications[1].Revoked); revoked != `{"holding":false,"keyIds":["old-team-a"]}` {
 				t.Errorf("old-key-revoked carried revoked = %s", revoked)
 			}
 			if got := h.clock.Sleeps(); !slices.Equal(got, []time.Duration{tt.grace}) {
@@ -179,9 +179,9 @@ func TestRotateTargetHappyPath(t *testing.T) {
 			}
 			requireJSON(t, "output", x.Output(), `{
 				"rotation": {"target": "team-a", "newKeyId": "new-team-a", "graceSeconds": `+mustJSON(t, int(tt.grace.Seconds()))+`},
-				"deleted": {"revoked": {"keyIds": ["old-team-a"]}}}`)
-			if got := x.Transitions(); got != 7 {
-				t.Errorf("Transitions() = %d, want 7 (Create … NotifyRevoked)", got)
+				"deleted": {"revoked": {"holding": false, "keyIds": ["old-team-a"]}}}`)
+			if got := x.Transitions(); got != 8 {
+				t.Errorf("Transitions() = %d, want 8 (Create … DeleteOld, the choice whether to hold, NotifyRevoked)", got)
 			}
 		})
 	}

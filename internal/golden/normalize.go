@@ -38,6 +38,9 @@ func NewNormalizer() *Normalizer {
 			"versionId":       "<pendingVersionId>",
 			"time":            "<time>",
 			"oldKeyExpiresAt": "<time + grace period>",
+			"lastUsed":        "<lastUsed>",
+			"holdUntil":       "<time + maximum grace period>",
+			"deleteBy":        "<time + maximum grace period>",
 			"messageId":       "<messageId>",
 			// Last4s are replaced by field, not learned: two random keys
 			// may share their last four characters.

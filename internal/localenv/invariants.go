@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/ddrotate/ddrotate/internal/asl"
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/shared/rotation"
 )
 
@@ -237,4 +239,41 @@ func (e *Env) KeyExists(id string) bool {
 		}
 	}
 	return false
+}
+
+// UseKey makes a consumer's call to Datadog with the keys of the version of
+// target's secret that carries stage (AWSCURRENT: a team that switched;
+// AWSPREVIOUS: one that still uses its old key), as a team's service would:
+// GET /api/v1/validate, and /api/v2/validate_keys when there is an
+// application key. Datadog then reports the key as used.
+func (e *Env) UseKey(ctx context.Context, target, stage string) error {
+	keys, version, ok := e.labelled(target, stage)
+	if !ok {
+		return fmt.Errorf("target %s has no %s version", target, stage)
+	}
+	call := func(path string, headers map[string]string) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.DatadogURL+path, nil)
+		if err != nil {
+			return err
+		}
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("target %s, version %s: %s answered %d", target, version, path, resp.StatusCode)
+		}
+		return nil
+	}
+	if err := call("/api/v1/validate", map[string]string{ddemu.HeaderAPIKey: keys.APIKey}); err != nil {
+		return err
+	}
+	if keys.AppKey == "" {
+		return nil
+	}
+	return call("/api/v2/validate_keys", map[string]string{ddemu.HeaderAPIKey: keys.APIKey, ddemu.HeaderAppKey: keys.AppKey})
 }

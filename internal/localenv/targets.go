@@ -23,6 +23,9 @@ type TargetSpec struct {
 	Kind deploy.Kind // api-key or api-app-key
 	// Grace overrides the deployment's default grace period (0 = default).
 	Grace time.Duration
+	// MaxGrace overrides how long a scheduled rotation may hold an old key
+	// still in use (0 = the default, 7 days).
+	MaxGrace time.Duration
 	// Scopes of the team's initial application key (api-app-key).
 	Scopes []string
 	// TeamAccountID is the consumer team's AWS account (default derived
@@ -42,7 +45,7 @@ func (e *Env) putAdminSecret(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode the seeded admin credential: %w", err)
 	}
-	arn, err := e.createSecret(ctx, AdminTarget, deploy.KindAdmin, 0, "", value)
+	arn, err := e.createSecret(ctx, AdminTarget, deploy.KindAdmin, 0, 0, "", value)
 	if err != nil {
 		return err
 	}
@@ -79,7 +82,7 @@ func (e *Env) AddTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode target %q's initial credential: %w", spec.Name, err)
 	}
-	if t.SecretARN, err = e.createSecret(ctx, spec.Name, spec.Kind, spec.Grace, t.ServiceAccountID, value); err != nil {
+	if t.SecretARN, err = e.createSecret(ctx, spec.Name, spec.Kind, spec.Grace, spec.MaxGrace, t.ServiceAccountID, value); err != nil {
 		return nil, err
 	}
 	t.RoleARN = e.AWS.AddRole(awsemu.Role{
@@ -114,13 +117,16 @@ func (e *Env) AddTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
 }
 
 // createSecret creates a target's secret, tagged with its configuration.
-func (e *Env) createSecret(ctx context.Context, name string, kind deploy.Kind, grace time.Duration, serviceAccountID, value string) (string, error) {
+func (e *Env) createSecret(ctx context.Context, name string, kind deploy.Kind, grace, maxGrace time.Duration, serviceAccountID, value string) (string, error) {
 	tags := []smtypes.Tag{
 		{Key: aws.String(deploy.TagTarget), Value: aws.String(name)},
 		{Key: aws.String(deploy.TagKind), Value: aws.String(string(kind))},
 	}
 	if grace > 0 {
 		tags = append(tags, smtypes.Tag{Key: aws.String(deploy.TagGraceSeconds), Value: aws.String(strconv.Itoa(int(grace.Seconds())))})
+	}
+	if maxGrace > 0 {
+		tags = append(tags, smtypes.Tag{Key: aws.String(deploy.TagMaxGraceSeconds), Value: aws.String(strconv.Itoa(int(maxGrace.Seconds())))})
 	}
 	if serviceAccountID != "" {
 		tags = append(tags, smtypes.Tag{Key: aws.String(deploy.TagServiceAccountID), Value: aws.String(serviceAccountID)})

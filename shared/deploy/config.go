@@ -25,6 +25,13 @@ type ConfigFile struct {
 	// DefaultGracePeriod is how long a replaced key keeps working after a
 	// scheduled rotation, as a Go duration ("24h", "90m"). Default 24h.
 	DefaultGracePeriod string `json:"defaultGracePeriod"`
+	// DefaultMaxGracePeriod is how long a scheduled rotation may hold the
+	// deletion of an old key that consumers still use ("7d", "36h"). Default 7d.
+	DefaultMaxGracePeriod string `json:"defaultMaxGracePeriod"`
+	// OldKeyUsageLag is how long after the new key became current a use of
+	// the old one is still taken for a consumer switching over, since
+	// Datadog reports a key's last use with a delay. Default 1h.
+	OldKeyUsageLag string `json:"oldKeyUsageLag"`
 	// LogRetentionDays keeps the Lambda and state machine logs this long;
 	// one of the values CloudWatch Logs accepts. Default 365.
 	LogRetentionDays int `json:"logRetentionDays"`
@@ -71,6 +78,8 @@ type TargetFile struct {
 	// assume the team's role (the Datadog Lambda Extension, the Forwarder,
 	// ECS task execution roles).
 	Readers []string `json:"readers"`
+	// MaxGracePeriod overrides DefaultMaxGracePeriod for this target.
+	MaxGracePeriod string `json:"maxGracePeriod"`
 	// GracePeriod overrides DefaultGracePeriod for this target.
 	GracePeriod string `json:"gracePeriod"`
 }
@@ -82,6 +91,8 @@ type Config struct {
 	Site             Site
 	Schedule         string
 	DefaultGrace     time.Duration
+	DefaultMaxGrace  time.Duration
+	OldKeyUsageLag   time.Duration
 	LogRetentionDays int
 	AlarmEmail       string // set when the stack creates the alarm topic
 	AlarmTopicARN    string // set when alarms go to an existing topic
@@ -105,6 +116,9 @@ type Target struct {
 	OrganizationID   string
 	Readers          []string
 	Grace            time.Duration // effective: the override or the default
+	// MaxGrace is how long a scheduled rotation may hold the old key's
+	// deletion while consumers still use it; at least Grace.
+	MaxGrace time.Duration
 }
 
 // IsAdmin reports whether t is ddrotate's own credential, which no team reads.

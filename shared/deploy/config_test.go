@@ -47,6 +47,15 @@ func TestValidateAcceptsValidConfigAndAppliesDefaults(t *testing.T) {
 			t.Errorf("target %s: grace %v, want %v", target.Name, target.Grace, wantGrace[target.Name])
 		}
 	}
+	wantMaxGrace := map[string]time.Duration{"admin": 7 * 24 * time.Hour, "payments": 7 * 24 * time.Hour, "search": 7 * 24 * time.Hour, "ingest": 7 * 24 * time.Hour}
+	for _, target := range cfg.Targets {
+		if target.MaxGrace != wantMaxGrace[target.Name] {
+			t.Errorf("target %s: max grace %v, want %v", target.Name, target.MaxGrace, wantMaxGrace[target.Name])
+		}
+	}
+	if cfg.OldKeyUsageLag != time.Hour {
+		t.Errorf("old key usage lag %v, want the 1h default", cfg.OldKeyUsageLag)
+	}
 	if admin := cfg.Admin(); admin.Name != "admin" || cfg.SecretName(admin.Name) != "ddrotate/admin" {
 		t.Errorf("admin secret = %q, want ddrotate/admin", cfg.SecretName(admin.Name))
 	}
@@ -137,6 +146,14 @@ func TestValidateNamesTheFieldOfEveryMistake(t *testing.T) {
 			[]Problem{{"targets[1].readers[1]", "listed twice"}}},
 		{"admin read directly", func(f *ConfigFile) { f.Targets[0].Readers = []string{"arn:aws:iam::111111111111:role/a"} },
 			[]Problem{{"targets[0].readers", "read by ddrotate's own functions only"}}},
+		{"max grace shorter than the grace period", func(f *ConfigFile) { f.Targets[3].MaxGracePeriod = "48h" },
+			[]Problem{{"targets[3].maxGracePeriod", `"48h" is shorter than the grace period (72h0m0s)`}}},
+		{"max grace not a duration", func(f *ConfigFile) { f.DefaultMaxGracePeriod = "a week" },
+			[]Problem{{"defaultMaxGracePeriod", `"a week" is not a duration such as "24h", "90m" or "7d"`}}},
+		{"max grace beyond a year", func(f *ConfigFile) { f.Targets[1].MaxGracePeriod = "400d" },
+			[]Problem{{"targets[1].maxGracePeriod", "an execution must end within a year"}}},
+		{"usage lag beyond a day", func(f *ConfigFile) { f.OldKeyUsageLag = "2d" },
+			[]Problem{{"oldKeyUsageLag", "must be between 0 and 24h0m0s"}}},
 		{"no alarm destination", func(f *ConfigFile) { f.Alarms = AlarmsFile{} },
 			[]Problem{{"alarms", "set email or topicArn"}}},
 		{"two alarm destinations", func(f *ConfigFile) { f.Alarms.TopicARN = "arn:aws:sns:eu-west-1:999999999999:ops" },
@@ -227,5 +244,18 @@ func TestExampleConfigIsValid(t *testing.T) {
 	if kinds[KindAdmin] != 1 || kinds[KindAPIKey] < 1 || kinds[KindAPIAppKey] < 1 || overrides < 1 || len(cfg.Targets) != 4 {
 		t.Errorf("example has kinds %v and %d grace overrides over %d targets; want one admin and three teams showing api-key, api-app-key and a grace override",
 			kinds, overrides, len(cfg.Targets))
+	}
+}
+
+func TestParseDurationTakesDays(t *testing.T) {
+	for text, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "0d": 0, "36h": 36 * time.Hour, "90m": 90 * time.Minute} {
+		if got, err := ParseDuration(text); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", text, got, err, want)
+		}
+	}
+	for _, text := range []string{"", "d", "7 d", "1.5d", "-1d", "7days", "week"} {
+		if _, err := ParseDuration(text); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", text)
+		}
 	}
 }

@@ -97,6 +97,7 @@ func TestStepEnvironment(t *testing.T) {
 	file.Prefix = "ddr-test"
 	file.Site = string(SiteEU1)
 	file.DefaultGracePeriod = "36h"
+	file.OldKeyUsageLag = "30m"
 	cfg, err := file.Validate(validationTime)
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +110,7 @@ func TestStepEnvironment(t *testing.T) {
 		EnvTopicARN:        topic,
 		EnvSite:            string(SiteEU1),
 		EnvDefaultGrace:    "129600",
+		EnvOldKeyUsageLag:  "1800",
 		EnvStateMachineARN: machine,
 		EnvLogLevel:        StepLogLevel,
 	}

@@ -17,6 +17,10 @@ const (
 	// EnvDefaultGrace is the scheduled grace period, in whole seconds, of
 	// targets whose secret does not carry its own.
 	EnvDefaultGrace = "DDROTATE_DEFAULT_GRACE_SECONDS"
+	// EnvOldKeyUsageLag is, in whole seconds, how long after the new key
+	// became current a use of the old one still counts as a consumer
+	// switching over (Datadog reports uses late).
+	EnvOldKeyUsageLag = "DDROTATE_OLD_KEY_USAGE_LAG_SECONDS"
 	// EnvStateMachineARN is the ARN of the rotate-target state machine, whose
 	// executions invoke the steps and hold the targets' locks.
 	EnvStateMachineARN = "DDROTATE_STATE_MACHINE_ARN"
@@ -49,6 +53,7 @@ func (c Config) StepEnvironment(r StepResources) map[string]string {
 		EnvTopicARN:        r.TopicARN,
 		EnvSite:            string(c.Site),
 		EnvDefaultGrace:    strconv.Itoa(int(c.DefaultGrace.Seconds())),
+		EnvOldKeyUsageLag:  strconv.Itoa(int(c.OldKeyUsageLag.Seconds())),
 		EnvStateMachineARN: r.StateMachineARN,
 		EnvLogLevel:        StepLogLevel,
 	}

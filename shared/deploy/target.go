@@ -35,6 +35,9 @@ const (
 	TagKind = "ddrotate:kind"
 	// TagGraceSeconds is the target's scheduled grace period in seconds.
 	TagGraceSeconds = "ddrotate:grace-seconds"
+	// TagMaxGraceSeconds is, in seconds, how long a scheduled rotation may
+	// hold the deletion of an old key that consumers still use.
+	TagMaxGraceSeconds = "ddrotate:max-grace-seconds"
 	// TagServiceAccountID is the UUID of the service account that owns an
 	// api-app-key target's application key.
 	TagServiceAccountID = "ddrotate:service-account-id"

@@ -2,10 +2,13 @@ package deploy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,7 +18,13 @@ const (
 	// secrets' names start with DefaultPrefix + "/".
 	DefaultPrefix = "ddrotate"
 	// DefaultGracePeriod is the scheduled grace period of a config that sets none.
-	DefaultGracePeriod      = 24 * time.Hour
+	DefaultGracePeriod = 24 * time.Hour
+	// DefaultMaxGracePeriod bounds how long an old key still in use is kept.
+	DefaultMaxGracePeriod = 7 * 24 * time.Hour
+	// DefaultOldKeyUsageLag is how late Datadog may report a key's use.
+	DefaultOldKeyUsageLag = time.Hour
+	// maxOldKeyUsageLag keeps the lag below the shortest sensible grace.
+	maxOldKeyUsageLag       = 24 * time.Hour
 	defaultLogRetentionDays = 365
 )
 
@@ -91,12 +100,25 @@ func (f ConfigFile) Validate(now time.Time) (Config, error) {
 		problems.add("schedule", "%q %v", f.Schedule, err)
 	}
 	cfg.DefaultGrace = checkGrace(&problems, "defaultGracePeriod", valueOr(f.DefaultGracePeriod, DefaultGracePeriod.String()), 0, interval)
+	cfg.DefaultMaxGrace = checkMaxGrace(&problems, "defaultMaxGracePeriod", f.DefaultMaxGracePeriod, DefaultMaxGracePeriod, 0)
+	cfg.OldKeyUsageLag = DefaultOldKeyUsageLag
+	if f.OldKeyUsageLag != "" {
+		lag, err := ParseDuration(f.OldKeyUsageLag)
+		switch {
+		case err != nil:
+			problems.add("oldKeyUsageLag", "%q %v", f.OldKeyUsageLag, err)
+		case lag < 0 || lag > maxOldKeyUsageLag:
+			problems.add("oldKeyUsageLag", "%q must be between 0 and %v", f.OldKeyUsageLag, maxOldKeyUsageLag)
+		default:
+			cfg.OldKeyUsageLag = lag
+		}
+	}
 	if !slices.Contains(logRetentionDays[:], cfg.LogRetentionDays) {
 		problems.add("logRetentionDays", "%d is not a retention CloudWatch Logs accepts; want one of %v", cfg.LogRetentionDays, LogRetentionDays())
 	}
 	checkAlarms(&problems, f.Alarms)
 	cfg.VPC = checkVPC(&problems, f.VPC)
-	cfg.Targets = checkTargets(&problems, f.Targets, cfg.DefaultGrace, interval)
+	cfg.Targets = checkTargets(&problems, f.Targets, cfg.DefaultGrace, cfg.DefaultMaxGrace, interval)
 	if len(cfg.Targets) > 0 {
 		checkFleetLimits(&problems, cfg)
 	}
@@ -117,10 +139,10 @@ func checkGrace(problems *problemList, field, text string, fallback, interval ti
 	if text == "" {
 		return fallback
 	}
-	grace, err := time.ParseDuration(text)
+	grace, err := ParseDuration(text)
 	switch {
 	case err != nil:
-		problems.add(field, "%q is not a duration such as \"24h\" or \"90m\"", text)
+		problems.add(field, "%q %v", text, err)
 	case grace < 0 || grace%time.Second != 0:
 		problems.add(field, "%q must be a whole, non-negative number of seconds", text)
 	case grace > maxGracePeriod:
@@ -168,7 +190,7 @@ func checkVPC(problems *problemList, vpc *VPCFile) *VPC {
 	return &VPC{ID: vpc.ID, PrivateSubnetIDs: slices.Clone(vpc.PrivateSubnetIDs)}
 }
 
-func checkTargets(problems *problemList, files []TargetFile, defaultGrace, interval time.Duration) []Target {
+func checkTargets(problems *problemList, files []TargetFile, defaultGrace, defaultMaxGrace, interval time.Duration) []Target {
 	if len(files) == 0 {
 		problems.add("targets", "list the admin target and at least one team target")
 		return nil
@@ -179,7 +201,7 @@ func checkTargets(problems *problemList, files []TargetFile, defaultGrace, inter
 		if file.Kind == KindAdmin {
 			admins++
 		}
-		targets = append(targets, checkTarget(problems, fmt.Sprintf("targets[%d]", i), file, defaultGrace, interval))
+		targets = append(targets, checkTarget(problems, fmt.Sprintf("targets[%d]", i), file, defaultGrace, defaultMaxGrace, interval))
 		if j := slices.IndexFunc(files[:i], func(t TargetFile) bool { return t.Name == file.Name }); j >= 0 && file.Name != "" {
 			problems.add(fmt.Sprintf("targets[%d].name", i), "%q is already the name of targets[%d]", file.Name, j)
 		}
@@ -190,7 +212,7 @@ func checkTargets(problems *problemList, files []TargetFile, defaultGrace, inter
 	return targets
 }
 
-func checkTarget(problems *problemList, field string, file TargetFile, defaultGrace, interval time.Duration) Target {
+func checkTarget(problems *problemList, field string, file TargetFile, defaultGrace, defaultMaxGrace, interval time.Duration) Target {
 	if !ValidTargetName(file.Name) {
 		problems.add(field+".name", "%q must be 2 to 40 lower-case letters, digits or hyphens, starting and ending with a letter or digit", file.Name)
 	}
@@ -211,7 +233,7 @@ func checkTarget(problems *problemList, field string, file TargetFile, defaultGr
 	} else {
 		checkTeamAccess(problems, field, file)
 	}
-	return Target{
+	t := Target{
 		Name:             file.Name,
 		Kind:             file.Kind,
 		ServiceAccountID: file.ServiceAccountID,
@@ -219,8 +241,10 @@ func checkTarget(problems *problemList, field string, file TargetFile, defaultGr
 		ExternalID:       file.ExternalID,
 		OrganizationID:   file.OrganizationID,
 		Readers:          slices.Clone(file.Readers),
-		Grace:            checkGrace(problems, field+".gracePeriod", file.GracePeriod, defaultGrace, interval),
 	}
+	t.Grace = checkGrace(problems, field+".gracePeriod", file.GracePeriod, defaultGrace, interval)
+	t.MaxGrace = checkMaxGrace(problems, field+".maxGracePeriod", file.MaxGracePeriod, max(defaultMaxGrace, t.Grace), t.Grace)
+	return t
 }
 
 // checkAdminHasNoReaders keeps the admin credential, which can mint and
@@ -308,3 +332,42 @@ func AccountOfRoleARN(arn string) string {
 	}
 	return ""
 }
+
+// checkMaxGrace parses how long a scheduled rotation may hold an old key
+// still in use (text, or fallback when empty): at least the target's grace
+// period (atLeast), and within a Standard execution's year.
+func checkMaxGrace(problems *problemList, field, text string, fallback, atLeast time.Duration) time.Duration {
+	if text == "" {
+		return fallback
+	}
+	d, err := ParseDuration(text)
+	switch {
+	case err != nil:
+		problems.add(field, "%q %v", text, err)
+	case d < atLeast:
+		problems.add(field, "%q is shorter than the grace period (%v): the old key is kept at least that long anyway", text, atLeast)
+	case d > maxGracePeriod:
+		problems.add(field, "%q is longer than %v, and an execution must end within a year", text, maxGracePeriod)
+	}
+	return d
+}
+
+// ParseDuration reads a duration as Go writes it ("24h", "90m") or a whole
+// number of days ("7d", "30d"), which is how rotation periods are spoken of.
+// Its error says what is expected, without the input.
+func ParseDuration(text string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(text, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 3660 {
+			return 0, errDuration
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(text)
+	if err != nil {
+		return 0, errDuration
+	}
+	return d, nil
+}
+
+var errDuration = errors.New(`is not a duration such as "24h", "90m" or "7d"`)

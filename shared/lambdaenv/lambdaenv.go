@@ -35,6 +35,7 @@ var deployedEnv = [...]string{
 	deploy.EnvTopicARN,
 	deploy.EnvSite,
 	deploy.EnvDefaultGrace,
+	deploy.EnvOldKeyUsageLag,
 	deploy.EnvStateMachineARN,
 	deploy.EnvLogLevel,
 }
@@ -64,14 +65,11 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		return s, fmt.Errorf("%s: %w", deploy.EnvSite, err)
 	}
 	s.Rotation.Site = site
-	if v := getenv(deploy.EnvDefaultGrace); v != "" {
-		secs, err := strconv.Atoi(v)
-		if err != nil || secs < 0 {
-			return s, fmt.Errorf("%s: must be a whole number of seconds, got %q", deploy.EnvDefaultGrace, v)
-		}
-		s.Rotation.DefaultGrace = time.Duration(secs) * time.Second
-	} else {
-		s.Rotation.DefaultGrace = deploy.DefaultGracePeriod
+	if s.Rotation.DefaultGrace, err = secondsFromEnv(getenv, deploy.EnvDefaultGrace, deploy.DefaultGracePeriod); err != nil {
+		return s, err
+	}
+	if s.Rotation.OldKeyUsageLag, err = secondsFromEnv(getenv, deploy.EnvOldKeyUsageLag, deploy.DefaultOldKeyUsageLag); err != nil {
+		return s, err
 	}
 	s.Rotation.StateMachineARN = getenv(deploy.EnvStateMachineARN)
 	if err := s.Rotation.Validate(); err != nil {
@@ -82,6 +80,20 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		return s, fmt.Errorf("%s: %w", deploy.EnvLogLevel, err)
 	}
 	return s, nil
+}
+
+// secondsFromEnv reads a duration given in whole seconds, or fallback when
+// the variable is unset, naming the variable in its error.
+func secondsFromEnv(getenv func(string) string, name string, fallback time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return fallback, nil
+	}
+	secs, err := strconv.Atoi(v)
+	if err != nil || secs < 0 {
+		return 0, fmt.Errorf("%s: must be a whole number of seconds, got %q", name, v)
+	}
+	return time.Duration(secs) * time.Second, nil
 }
 
 func orDefault(v, d string) string {

@@ -142,6 +142,7 @@ func TestSettingsFromEnvAcceptsTheStepEnvironment(t *testing.T) {
 		TopicARN:        testTopicARN,
 		Site:            deploy.SiteAP1,
 		DefaultGrace:    36 * time.Hour,
+		OldKeyUsageLag:  deploy.DefaultOldKeyUsageLag,
 		StateMachineARN: testStateMachineARN,
 	}
 	if settings.Rotation != want {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ddrotate/ddrotate/shared/datadog"
 	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
@@ -59,6 +60,18 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 			}
 		}
 	}
+	managed, err := r.managedKeys(ctx)
+	if err != nil {
+		return res, err
+	}
+	if rec.Mode == ModeScheduled {
+		hold, err := r.holdIfInUse(ctx, doomed, managed)
+		if err != nil || hold.Holding {
+			return hold, err
+		}
+		res.HeldUntilMaxGrace = hold.HeldUntilMaxGrace
+		doomed = hold.Revoked // the same keys, with their last use where it held them
+	}
 	versions := []string{rec.GraceVersionID}
 	// Both modes sweep the target's managed keys for orphans: keys made
 	// before the new one (in compromise mode all of them are suspect; in
@@ -68,10 +81,6 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 	// create that Datadog completed after its caller had given up and made
 	// the key again; if it lands after this rotation ends, the next one
 	// deletes it under the old credential's name.
-	managed, err := r.managedKeys(ctx)
-	if err != nil {
-		return res, err
-	}
 	doomed = append(doomed, madeBefore(managed, rec.New)...)
 	for _, k := range managed {
 		if k.Name == rec.KeyName || (rec.OldKeyName != "" && k.Name == rec.OldKeyName) {
@@ -99,6 +108,10 @@ func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult
 	doomed = append(doomed, named...)
 
 	keep[rec.New.APIKeyID], keep[rec.New.AppKeyID] = true, true
+	if rec.Mode == ModeCompromise {
+		// Forensics: when was each revoked key last used?
+		doomed = r.withLastUse(ctx, doomed, managed)
+	}
 	revoked, err := r.deleteRefs(ctx, doomed, keep)
 	res.Revoked = append(res.Revoked, revoked...)
 	if err != nil {
@@ -158,7 +171,7 @@ func (r *run) managedKeys(ctx context.Context) ([]KeyRef, error) {
 	}
 	for _, k := range apiKeys {
 		if IsManagedKeyName(target.Name, k.Name) {
-			keys = append(keys, KeyRef{Type: KeyTypeAPI, ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt})
+			keys = append(keys, KeyRef{Type: KeyTypeAPI, ID: k.ID, Name: k.Name, Last4: k.Last4, created: k.CreatedAt, listedUse: k.LastUsed})
 		}
 	}
 	if target.Kind.HasAppKey() {
@@ -204,4 +217,99 @@ func (r *run) keysOfVersions(ctx context.Context, versions []string) ([]KeyRef, 
 		}
 	}
 	return keys, nil
+}
+
+// holdIfInUse decides, in scheduled mode, whether the old keys may die now.
+// A key that Datadog saw used after the new credential became current (plus
+// the usage lag, since Datadog reports uses late), and recently (within the
+// target's grace period, at most a day, at least the lag), still serves a
+// consumer that has not switched: deleting it would break that consumer. Then
+// nothing is deleted and the result is Holding, with when to look again,
+// until the target's maximum grace period, after which the keys die anyway
+// and the result says so. oldKeys are returned in Revoked, with their last
+// use when one of them was in use.
+func (r *run) holdIfInUse(ctx context.Context, oldKeys, managed []KeyRef) (DeleteOldResult, error) {
+	res := DeleteOldResult{Revoked: oldKeys}
+	if len(oldKeys) == 0 {
+		return res, nil
+	}
+	since, ok := r.currentSince(managed)
+	if !ok {
+		// The new key is gone (a later compromise revoked it): a later
+		// rotation owns the target now, and this one has nothing to wait for.
+		return res, nil
+	}
+	checked := r.withLastUse(ctx, oldKeys, managed)
+	now := r.now()
+	lag := r.Config.OldKeyUsageLag
+	quiet := max(lag, min(r.target().Grace, 24*time.Hour))
+	var inUse []KeyRef
+	for _, k := range checked {
+		if k.LastUsed != nil && k.LastUsed.After(since.Add(lag)) && now.Sub(*k.LastUsed) < quiet {
+			inUse = append(inUse, k)
+		}
+	}
+	if len(inUse) == 0 {
+		return res, nil
+	}
+	deadline := since.Add(r.target().MaxGrace)
+	if !now.Before(deadline) {
+		res.Revoked, res.HeldUntilMaxGrace = checked, true
+		r.log().Warn("old keys still in use at the end of the maximum grace period; revoking them", "step", string(deploy.StepDeleteOld),
+			"target", r.rec.Target, "execution", r.rec.ExecutionID, "in_use", len(inUse))
+		return res, nil
+	}
+	// Look again after half the time since the switch (a backoff that
+	// grows with the wait), between a quarter of an hour and a day, and no
+	// later than the deadline.
+	recheck := min(max(now.Sub(since)/2, 15*time.Minute), 24*time.Hour, deadline.Sub(now))
+	recheck = max(recheck.Round(time.Second), time.Second)
+	r.log().Info("old keys still in use; holding their deletion", "step", string(deploy.StepDeleteOld),
+		"target", r.rec.Target, "execution", r.rec.ExecutionID, "in_use", len(inUse), "recheck_seconds", int(recheck.Seconds()))
+	return DeleteOldResult{Revoked: []KeyRef{}, Holding: true, Held: inUse, RecheckSeconds: int(recheck.Seconds()), HoldUntil: &deadline}, nil
+}
+
+// currentSince is when the new credential was made, the moment from which
+// consumers could switch: its API key's creation time, as the listing of
+// the target's managed keys shows it; false if the key is not listed.
+func (r *run) currentSince(managed []KeyRef) (time.Time, bool) {
+	for _, k := range managed {
+		if k.ID == r.rec.New.APIKeyID && !k.created.IsZero() {
+			return k.created, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// withLastUse returns keys with the last use Datadog reports for each. A key
+// already gone, or whose use cannot be read, is returned as it is: it is
+// being deleted, and its use is only informative there.
+func (r *run) withLastUse(ctx context.Context, keys, managed []KeyRef) []KeyRef {
+	listed := map[string]time.Time{}
+	for _, k := range managed {
+		if k.Type == KeyTypeAPI {
+			listed[k.ID] = k.listedUse
+		}
+	}
+	out := slices.Clone(keys)
+	for i, k := range out {
+		var used time.Time
+		var err error
+		switch k.Type {
+		case KeyTypeAPI:
+			if use, ok := listed[k.ID]; ok {
+				used = use
+				break
+			}
+			var key datadog.APIKey
+			key, err = r.dd.GetAPIKey(ctx, k.ID)
+			used = key.LastUsed
+		case KeyTypeApp:
+			used, err = r.dd.AppKeyLastUsed(ctx, k.ID)
+		}
+		if err == nil && !used.IsZero() {
+			out[i].LastUsed = &used
+		}
+	}
+	return out
 }

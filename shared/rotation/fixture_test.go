@@ -179,6 +179,9 @@ func newFixtureWith(tb testing.TB, leakCheck bool) *fixture {
 		TopicARN:      f.topicARN,
 		Site:          site,
 		DefaultGrace:  defaultGrace,
+		// As deployed: the steps' own use of an old key while a rotation
+		// is under way is not a consumer's.
+		OldKeyUsageLag: deploy.DefaultOldKeyUsageLag,
 	}
 	httpClient := &http.Client{Transport: &recordingTransport{next: http.DefaultTransport, record: f.recordHandedOut}}
 	keys := func(a credential.Admin) (rotation.KeysAPI, error) {

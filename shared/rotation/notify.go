@@ -28,6 +28,13 @@ type Message struct {
 	// OldKeyExpiresAt is when the old key will be revoked (rotated events).
 	OldKeyExpiresAt *time.Time `json:"oldKeyExpiresAt,omitempty"`
 	Revoked         []KeyRef   `json:"revoked,omitempty"`
+	// HeldUntilMaxGrace says that old-key-revoked revoked keys still in use,
+	// at the end of the target's maximum grace period.
+	HeldUntilMaxGrace bool `json:"heldUntilMaxGrace,omitempty"`
+	// InUse and DeleteBy (old-key-in-use events): the old keys consumers
+	// still use, with their last use, and when they die at the latest.
+	InUse    []KeyRef   `json:"inUse,omitempty"`
+	DeleteBy *time.Time `json:"deleteBy,omitempty"`
 	// Failure details (rotation-failed events).
 	Stage Stage `json:"stage,omitempty"`
 	// CurrentKeyUnchanged tells a team whether it needs to do anything.
@@ -83,7 +90,13 @@ func (s *Steps) message(ctx context.Context, req NotifyRequest) (Message, error)
 		}
 		if req.Revoked != nil {
 			msg.Revoked = req.Revoked.Revoked
+			msg.HeldUntilMaxGrace = req.Revoked.HeldUntilMaxGrace
 		}
+	case EventOldKeyInUse:
+		if req.Rotation == nil || req.Revoked == nil || !req.Revoked.Holding {
+			return msg, &InputError{Field: "revoked", Problem: "must be a holding DeleteOld result for an old-key-in-use event"}
+		}
+		msg.InUse, msg.DeleteBy = req.Revoked.Held, req.Revoked.HoldUntil
 	case EventFailed:
 		msg.Stage = req.Stage
 		unchanged := req.Stage.currentKeyUnchanged()
@@ -100,7 +113,7 @@ func (s *Steps) message(ctx context.Context, req NotifyRequest) (Message, error)
 			}
 		}
 	default:
-		return msg, &InputError{Field: "event", Problem: fmt.Sprintf("must be %q, %q or %q", EventRotated, EventOldKeyRevoked, EventFailed)}
+		return msg, &InputError{Field: "event", Problem: fmt.Sprintf("must be %q, %q, %q or %q", EventRotated, EventOldKeyInUse, EventOldKeyRevoked, EventFailed)}
 	}
 	if msg.Target == "" {
 		msg.Target = "unknown"
@@ -114,6 +127,8 @@ func subject(m Message) string {
 		return "ddrotate: " + m.Target + " rotated"
 	case EventOldKeyRevoked:
 		return "ddrotate: " + m.Target + " old key revoked"
+	case EventOldKeyInUse:
+		return "ddrotate: " + m.Target + " old key still in use; switch to the new key"
 	default:
 		return "ddrotate: " + m.Target + " rotation failed"
 	}

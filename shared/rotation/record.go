@@ -84,8 +84,13 @@ type KeyRef struct {
 	ID    string  `json:"id"`
 	Name  string  `json:"name,omitempty"`
 	Last4 string  `json:"last4,omitempty"`
-	// created is when Datadog made the key, where a listing said so.
-	created time.Time
+	// LastUsed is when Datadog last saw the key used, where DeleteOld looked
+	// (the keys it holds, or revokes after holding them, and in compromise
+	// mode every key it revokes, for forensics).
+	LastUsed *time.Time `json:"lastUsed,omitempty"`
+	// created is when Datadog made the key, and listedUse when it was last
+	// used, where a listing said so.
+	created, listedUse time.Time
 }
 
 // KeyType is which kind of Datadog key a KeyRef names.
@@ -101,6 +106,17 @@ const (
 // DeleteOldResult lists the keys DeleteOld revoked.
 type DeleteOldResult struct {
 	Revoked []KeyRef `json:"revoked"`
+	// Holding is set, in scheduled mode, when consumers still used an old
+	// key after the new one became current: nothing was deleted, Held names
+	// the keys in use, and the state machine calls DeleteOld again after
+	// RecheckSeconds, until HoldUntil (the target's maximum grace period).
+	Holding        bool       `json:"holding"`
+	Held           []KeyRef   `json:"held,omitempty"`
+	RecheckSeconds int        `json:"recheckSeconds,omitempty"`
+	HoldUntil      *time.Time `json:"holdUntil,omitempty"`
+	// HeldUntilMaxGrace is set when the old keys were revoked although still
+	// in use, because the target's maximum grace period had passed.
+	HeldUntilMaxGrace bool `json:"heldUntilMaxGrace,omitempty"`
 }
 
 // StepFailure is the {"Error", "Cause"} object that a Catch puts in the state.
@@ -127,6 +143,10 @@ const (
 	EventRotated       Event = "rotated"
 	EventOldKeyRevoked Event = "old-key-revoked"
 	EventFailed        Event = "rotation-failed"
+	// EventOldKeyInUse says that a scheduled rotation holds the deletion of
+	// an old key that consumers still use, until they stop or the target's
+	// maximum grace period ends.
+	EventOldKeyInUse Event = "old-key-in-use"
 )
 
 // Stage is where a failed rotation stopped, relative to Store: it tells a

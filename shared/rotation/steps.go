@@ -25,6 +25,10 @@ type Config struct {
 	// DefaultGrace is the scheduled grace period when a target's secret does
 	// not carry its own.
 	DefaultGrace time.Duration
+	// OldKeyUsageLag is how long after the new key became current a use of
+	// the old one still counts as a consumer switching over: Datadog reports
+	// a key's last use with a delay. A later use holds the old key's deletion.
+	OldKeyUsageLag time.Duration
 	// StateMachineARN is the rotate-target state machine's ARN, whose
 	// executions invoke the steps and hold the targets' locks. Optional, and
 	// not used yet: the lock check could refuse an execution of any other

@@ -108,6 +108,9 @@ type Target struct {
 	// admin target it comes from the admin secret itself).
 	ServiceAccountID string
 	Grace            time.Duration
+	// MaxGrace is how long a scheduled rotation may hold the deletion of an
+	// old key that consumers still use; at least Grace.
+	MaxGrace time.Duration
 }
 
 // targetFromTags builds a Target from its secret's ARN and tags.
@@ -126,6 +129,14 @@ func targetFromTags(name, secretARN string, tags map[string]string, defaultGrace
 			return Target{}, &ConfigError{Target: name, Field: "tag " + deploy.TagGraceSeconds, Problem: "must be a whole number of seconds between 0 and 31536000"}
 		}
 		t.Grace = time.Duration(secs) * time.Second
+	}
+	t.MaxGrace = max(deploy.DefaultMaxGracePeriod, t.Grace)
+	if s, ok := tags[deploy.TagMaxGraceSeconds]; ok {
+		secs, err := strconv.Atoi(s)
+		if err != nil || secs < int(t.Grace.Seconds()) || secs > maxGraceSeconds {
+			return Target{}, &ConfigError{Target: name, Field: "tag " + deploy.TagMaxGraceSeconds, Problem: "must be a whole number of seconds, at least the grace period and at most 31536000"}
+		}
+		t.MaxGrace = time.Duration(secs) * time.Second
 	}
 	if t.Kind == deploy.KindAPIAppKey {
 		t.ServiceAccountID = tags[deploy.TagServiceAccountID]
