@@ -26,7 +26,7 @@ import (
 	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/internal/iampolicy"
 	"github.com/ddrotate/ddrotate/internal/lambdart"
-	"github.com/ddrotate/ddrotate/shared/lambdaenv"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // Options configure a Stack.
@@ -316,7 +316,7 @@ func (ls *Stack) startFunctions() error {
 			env[k] = v
 		}
 		env["AWS_ENDPOINT_URL"] = ls.AWSURL
-		env[lambdaenv.EnvDatadogEndpoint] = ls.DatadogURL
+		env[deploy.EnvDatadogEndpoint] = ls.DatadogURL
 		fn := fn
 		ls.Functions[fn.Name] = lambdart.New(lambdart.Config{
 			Name: fn.Name, ARN: fn.ARN, Binary: bins[folders[fn.Name]], Timeout: fn.Timeout, MemoryMB: fn.MemoryMB,

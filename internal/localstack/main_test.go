@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ddrotate/ddrotate/statemachine"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // testDir holds the synthesized cloud assembly and the built bootstraps,
@@ -47,11 +47,11 @@ var synthesized = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	fns := filepath.Join(testDir, "fake-functions")
-	for _, step := range statemachine.Functions {
-		if err := os.MkdirAll(filepath.Join(fns, step.Name), 0o755); err != nil {
+	for _, step := range deploy.Steps() {
+		if err := os.MkdirAll(filepath.Join(fns, string(step)), 0o755); err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(filepath.Join(fns, step.Name, "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		if err := os.WriteFile(filepath.Join(fns, string(step), "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
 			return "", err
 		}
 	}
@@ -73,8 +73,8 @@ var bootstraps = sync.OnceValues(func() (map[string]string, error) {
 		return nil, err
 	}
 	var names []string
-	for _, step := range statemachine.Functions {
-		names = append(names, step.Name)
+	for _, step := range deploy.Steps() {
+		names = append(names, string(step))
 	}
 	dir := filepath.Join(testDir, "bootstraps")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

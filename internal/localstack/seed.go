@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
-	"github.com/ddrotate/ddrotate/shared/rotation"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // seed does what a first deployment's operator does (README: "First-time
@@ -22,25 +22,25 @@ func (ls *Stack) seed(ctx context.Context) error {
 	secrets := append([]*Secret(nil), ls.Deployment.Secrets...)
 	sort.Slice(secrets, func(i, j int) bool { return secrets[i].Name < secrets[j].Name })
 	for _, s := range secrets {
-		kind := rotation.Kind(s.Tags[rotation.TagKind])
-		target := s.Tags[rotation.TagTarget]
+		kind := deploy.Kind(s.Tags[deploy.TagKind])
+		target := s.Tags[deploy.TagTarget]
 		var value string
 		var err error
 		switch kind {
-		case rotation.KindAdmin:
+		case deploy.KindAdmin:
 			a := ls.Admin
 			value, err = credential.Admin{
 				APIKey: credential.NewSecret(a.APIKey), APIKeyID: a.APIKeyID,
 				AppKey: credential.NewSecret(a.AppKey), AppKeyID: a.AppKeyID,
 				ServiceAccountID: a.ServiceAccountID, Site: site,
 			}.SecretString()
-		case rotation.KindAPIKey, rotation.KindAPIAppKey:
+		case deploy.KindAPIKey, deploy.KindAPIAppKey:
 			api := ls.Datadog.AddAPIKey(target + "-initial")
 			team := credential.Team{APIKey: credential.NewSecret(api.Key), APIKeyID: api.ID, Site: site}
-			if kind == rotation.KindAPIAppKey {
-				saID := s.Tags[rotation.TagServiceAccountID]
+			if kind == deploy.KindAPIAppKey {
+				saID := s.Tags[deploy.TagServiceAccountID]
 				if saID == "" {
-					return fmt.Errorf("seed %s: an %s target needs the %s tag", s.Name, kind, rotation.TagServiceAccountID)
+					return fmt.Errorf("seed %s: an %s target needs the %s tag", s.Name, kind, deploy.TagServiceAccountID)
 				}
 				ls.Datadog.AddServiceAccountWithID(saID, target+"-service-account")
 				app := ls.Datadog.AddAppKey(saID, target+"-initial", nil)
@@ -67,7 +67,7 @@ func (ls *Stack) site() string {
 		return ls.opts.Site
 	}
 	for _, fn := range ls.Deployment.Functions {
-		if s := fn.Environment["DDROTATE_SITE"]; s != "" {
+		if s := fn.Environment[deploy.EnvSite]; s != "" {
 			return s
 		}
 	}
