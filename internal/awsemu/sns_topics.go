@@ -31,9 +31,13 @@ func (s *Server) CreateTopicWith(name string, attrs TopicAttributes) string {
 	return arn
 }
 
+type topicMember struct {
+	TopicArn string `xml:"TopicArn"`
+}
+
 type listTopicsResult struct {
 	XMLName   xml.Name `xml:"ListTopicsResult"`
-	Topics    []string `xml:"Topics>member>TopicArn"`
+	Topics    []topicMember `xml:"Topics>member"`
 	NextToken string   `xml:"NextToken,omitempty"`
 }
 
@@ -48,7 +52,11 @@ func (s *Server) listTopics(req *request) (any, *apiError) {
 	if err != nil {
 		return nil, snsInvalidParameter("NextToken")
 	}
-	return listTopicsResult{Topics: arns[start:end], NextToken: next}, nil
+	out := listTopicsResult{NextToken: next}
+	for _, arn := range arns[start:end] {
+		out.Topics = append(out.Topics, topicMember{arn})
+	}
+	return out, nil
 }
 
 type attributeEntry struct {
