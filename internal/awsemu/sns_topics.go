@@ -36,9 +36,9 @@ type topicMember struct {
 }
 
 type listTopicsResult struct {
-	XMLName   xml.Name `xml:"ListTopicsResult"`
+	XMLName   xml.Name      `xml:"ListTopicsResult"`
 	Topics    []topicMember `xml:"Topics>member"`
-	NextToken string   `xml:"NextToken,omitempty"`
+	NextToken string        `xml:"NextToken,omitempty"`
 }
 
 // listTopics pages through the topics, 100 at a time, in ARN order.

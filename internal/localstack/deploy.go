@@ -128,17 +128,17 @@ type deployed struct {
 
 // stackDeploy deploys one (possibly nested) stack.
 type stackDeploy struct {
-	d              *deployer
-	name           string
-	tmpl           *Template
-	dir            string
-	region, acct   string
-	params         map[string]any
-	done           map[string]*deployed
-	busy           map[string]bool
-	conds          map[string]bool
-	r              *resolver
-	outputs        map[string]string
+	d            *deployer
+	name         string
+	tmpl         *Template
+	dir          string
+	region, acct string
+	params       map[string]any
+	done         map[string]*deployed
+	busy         map[string]bool
+	conds        map[string]bool
+	r            *resolver
+	outputs      map[string]string
 }
 
 func newStackDeploy(d *deployer, name, dir string, tmpl *Template, params map[string]any) *stackDeploy {
