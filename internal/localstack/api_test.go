@@ -158,7 +158,9 @@ func TestLocalStackAPIs(t *testing.T) {
 			t.Fatalf("error document %s", body)
 		}
 		status, _, body = lambdaCall(t, ls, "GET", "/2015-03-31/functions/", "")
-		var list struct{ Functions []struct{ FunctionName string } }
+		var list struct {
+			Functions []struct{ FunctionName string }
+		}
 		if err := json.Unmarshal(body, &list); status != 200 || err != nil || len(list.Functions) != 6 {
 			t.Fatalf("list functions: %d %s", status, body)
 		}
@@ -187,7 +189,9 @@ func TestLocalStackAPIs(t *testing.T) {
 			t.Fatalf("http subscription by a team: %v", err)
 		}
 		subs, err := sns.NewFromConfig(root).ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(topicARN)})
-		if err != nil || !slices.ContainsFunc(subs.Subscriptions, func(s snstypes.Subscription) bool { return aws.ToString(s.SubscriptionArn) == aws.ToString(sub.SubscriptionArn) }) {
+		if err != nil || !slices.ContainsFunc(subs.Subscriptions, func(s snstypes.Subscription) bool {
+			return aws.ToString(s.SubscriptionArn) == aws.ToString(sub.SubscriptionArn)
+		}) {
 			t.Fatalf("list subscriptions: %v", err)
 		}
 		if _, err := team.Unsubscribe(ctx, &sns.UnsubscribeInput{SubscriptionArn: sub.SubscriptionArn}); err != nil {

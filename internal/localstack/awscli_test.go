@@ -89,7 +89,9 @@ func TestREADMECommandsWithAWSCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var start struct{ ExecutionArn string `json:"executionArn"` }
+	var start struct {
+		ExecutionArn string `json:"executionArn"`
+	}
 	if err := json.Unmarshal([]byte(started), &start); err != nil || start.ExecutionArn == "" {
 		t.Fatalf("start-execution printed %q", started)
 	}
