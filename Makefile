@@ -7,7 +7,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -trimpath -buildvcs=false -tags lambda.norpc -ldflags="-s -w"
 GO_TEST_FLAGS ?=
 
-.PHONY: all build lambdas ddrotate test lint validate-asl demo serve bench synth test-faults clean help
+.PHONY: all build lambdas ddrotate test lint validate-asl demo serve local bench synth test-faults clean help
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make test-faults  the long fault-matrix suite"
 	@echo "make bench        benchmarks; regenerates bench/RESULTS.md"
 	@echo "make synth        synthesize the CDK app into cdk.out/"
+	@echo "make local        synthesize, then run the synthesized stack on this machine"
 	@echo "make build        build the CLI (bin/ddrotate) and the Lambda bundles"
 
 build: ddrotate lambdas
@@ -57,6 +58,12 @@ demo:
 
 serve:
 	go run ./cmd/ddrotate serve
+
+# The synthesized stack itself on this machine: its real Lambda bootstraps
+# (built for this host), its IAM policies, state machines, topics and
+# schedules, behind the local emulators.
+local: synth
+	go run ./cmd/ddrotate serve --template "$$(ls cdk.out/*.template.json | grep -v '\.nested\.' | head -n 1)"
 
 bench:
 	go run ./bench/cmd/benchreport

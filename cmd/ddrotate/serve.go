@@ -9,6 +9,7 @@ import (
 
 	"github.com/ddrotate/ddrotate/internal/asl"
 	"github.com/ddrotate/ddrotate/internal/localenv"
+	"github.com/ddrotate/ddrotate/internal/localstack"
 )
 
 func serveCommand(ctx context.Context, args []string, out io.Writer) (err error) {
@@ -16,9 +17,18 @@ func serveCommand(ctx context.Context, args []string, out io.Writer) (err error)
 	fs.SetOutput(out)
 	datadogAddr := fs.String("datadog-addr", "127.0.0.1:8126", "loopback address of the Datadog API emulator")
 	awsAddr := fs.String("aws-addr", "127.0.0.1:4566", "loopback address of the AWS emulator (Secrets Manager, SNS, STS)")
-	noTeams := fs.Bool("no-teams", false, "seed only the admin credential, not the demo teams")
+	noTeams := fs.Bool("no-teams", false, "seed only the admin credential, not the demo teams (without --template)")
+	template := fs.String("template", "", "stand up this synthesized stack (cdk.out/<stack>.template.json): its real Lambda bootstraps, IAM, state machines, topics and schedules")
+	noSeed := fs.Bool("no-seed", false, "with --template: leave each secret's placeholder value, as a first deployment does before its first-time setup")
+	sourceDir := fs.String("source-dir", ".", "with --template: the module root holding functions/<step>, built into the Lambda bootstraps")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *template != "" {
+		return serveTemplate(ctx, out, localstack.Options{
+			TemplatePath: *template, SourceDir: *sourceDir, AWSAddr: *awsAddr, DatadogAddr: *datadogAddr,
+			NoSeed: *noSeed, Logs: out,
+		})
 	}
 	env, err := localenv.Start(ctx, localenv.Options{DatadogAddr: *datadogAddr, AWSAddr: *awsAddr, Clock: asl.RealClock()})
 	if err != nil {

@@ -45,6 +45,11 @@ func (sr *stateRun) runChildExecution(ctx context.Context, params any) (any, err
 	ev := taskEvents{sr: sr, params: params, resourceType: "states", resource: resource, prefix: "Task"}
 
 	ev.record("Scheduled", Event{Input: encodeJSON(params)})
+	if sr.e.authorize != nil {
+		if errName, cause := sr.e.authorize(sr.x, "states:StartExecution", arn); errName != "" {
+			return nil, ev.failed(&failure{name: errName, cause: cause})
+		}
+	}
 	child, err := sr.e.start(ctx, arn, name, input, sr.x)
 	if err != nil {
 		return nil, ev.failed(&failure{name: startErrorName(err), cause: err.Error()})

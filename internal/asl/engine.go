@@ -56,6 +56,13 @@ type EngineOptions struct {
 	// execution's Wait moves forward would time them out spuriously. Tests
 	// replace it to expire a deadline without waiting for it.
 	Timeout func(parent context.Context, d time.Duration) (context.Context, context.CancelFunc)
+	// Authorize, when set, is asked before a Task calls a service on the
+	// execution's behalf: action lambda:InvokeFunction on the function
+	// named by the Task, or states:StartExecution on the child state
+	// machine's ARN. A non-empty errorName refuses the call: the Task
+	// fails with that error and cause, as when the state machine's role
+	// lacks the permission.
+	Authorize func(exec *Execution, action, resource string) (errorName, cause string)
 }
 
 // TaskAttempt is the outcome of one attempt of a Task state.
@@ -93,6 +100,7 @@ type Engine struct {
 	beforeState     func(*Execution, string) error
 	afterTask       func(*Execution, TaskAttempt)
 	timeout         func(context.Context, time.Duration) (context.Context, context.CancelFunc)
+	authorize       func(*Execution, string, string) (string, string)
 
 	randMu sync.Mutex
 	rand   *rand.Rand
@@ -124,6 +132,7 @@ func NewEngine(opts EngineOptions) *Engine {
 		beforeState:  opts.BeforeState,
 		afterTask:    opts.AfterTask,
 		timeout:      opts.Timeout,
+		authorize:    opts.Authorize,
 		rand:         opts.Rand,
 		functions:    map[string]lambda.Handler{},
 		machines:     map[string]*stateMachine{},

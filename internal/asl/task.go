@@ -176,6 +176,11 @@ func (sr *stateRun) invokeFunction(ctx context.Context, params any) (any, error)
 // scheduling, start and, when it fails, failure.
 func (sr *stateRun) callFunction(ctx context.Context, ev taskEvents, name string, payload any) (any, error) {
 	ev.record("Scheduled", Event{Input: encodeJSON(ev.params)})
+	if sr.e.authorize != nil {
+		if errName, cause := sr.e.authorize(sr.x, "lambda:InvokeFunction", name); errName != "" {
+			return nil, ev.failed(&failure{name: errName, cause: cause})
+		}
+	}
 	h, ok := sr.e.function(name)
 	if !ok {
 		return nil, ev.failed(&failure{

@@ -24,6 +24,11 @@ type Role struct {
 	// MaxSessionDuration caps AssumeRole's DurationSeconds; default one
 	// hour, as for an IAM role created without the setting.
 	MaxSessionDuration time.Duration
+	// PolicyControlled hands the role to the Server's Authorizer: who may
+	// assume it (its trust policy) and what its sessions may do (its
+	// policies) are decided there, and TrustedAccounts, ExternalID and
+	// ReadableSecrets are not used.
+	PolicyControlled bool
 }
 
 // roleEntry is a registered role with the unique id AWS gives each role
@@ -53,6 +58,9 @@ type principal struct {
 	arn         string
 	userID      string
 	session     *roleSession // set for sessionPrincipal only
+	// authorized is set once the Authorizer allowed the request, so that
+	// handlers skip the built-in resource checks.
+	authorized bool
 }
 
 // roleSession is the state behind temporary credentials issued by AssumeRole.
@@ -195,10 +203,10 @@ func (p *principal) mayCall(service, action string) bool {
 // mayReadSecret reports whether p may read the secret with the given ARN and
 // name.
 func (p *principal) mayReadSecret(arn, name string) bool {
-	switch p.kind {
-	case adminPrincipal:
+	switch {
+	case p.kind == adminPrincipal, p.authorized:
 		return true
-	case sessionPrincipal:
+	case p.kind == sessionPrincipal:
 		return slices.ContainsFunc(p.session.role.ReadableSecrets, func(allowed string) bool { return allowed == arn || allowed == name })
 	default:
 		return false

@@ -1,6 +1,7 @@
 package awsemu
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,6 +21,15 @@ type request struct {
 	host     string     // the Host the client reached the emulator at, for SNS UnsubscribeURLs
 	creds    requestCredentials
 	caller   *principal
+
+	// Extension services (Step Functions, Lambda) mounted on the endpoint.
+	ext    *JSONService
+	rest   *RESTService
+	ctx    context.Context
+	method string
+	path   string
+	query  url.Values
+	header http.Header
 }
 
 // Actions each awsQuery service answers. They never overlap, so a request's
@@ -27,7 +37,7 @@ type request struct {
 var (
 	snsActions = map[string]bool{
 		"CreateTopic": true, "Subscribe": true, "Unsubscribe": true, "ListSubscriptionsByTopic": true,
-		"SetSubscriptionAttributes": true, "Publish": true,
+		"SetSubscriptionAttributes": true, "Publish": true, "ListTopics": true, "GetTopicAttributes": true,
 	}
 	stsActions = map[string]bool{"AssumeRole": true, "GetCallerIdentity": true}
 )
@@ -35,13 +45,40 @@ var (
 // decodeRequest works out the service and action of r and reads its
 // parameters. When it fails, resp is the AWS-shaped error to send.
 func (s *Server) decodeRequest(w http.ResponseWriter, r *http.Request) (*request, response, bool) {
-	req := &request{id: newUUID(), host: r.Host}
+	req := &request{id: newUUID(), host: r.Host, ctx: r.Context(), method: r.Method, path: r.URL.Path, query: r.URL.Query(), header: r.Header}
 	req.creds, _ = credentialsOf(r)
+
+	if rest := s.restService(r.URL.Path); rest != nil {
+		req.service, req.rest = rest.Name, rest
+		action, ok := rest.Route(r.Method, r.URL.Path)
+		req.action = action
+		if !ok {
+			return req, extensionErrorResponse(req, newAPIError(http.StatusNotFound, "ResourceNotFoundException", "no route for %s %s", r.Method, r.URL.Path)), false
+		}
+		body, err := readBody(w, r)
+		if err != nil {
+			return req, extensionErrorResponse(req, newAPIError(http.StatusRequestEntityTooLarge, "RequestTooLargeException", "could not read the request body")), false
+		}
+		req.body = body
+		return req, response{}, true
+	}
 
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		req.service = serviceSecretsManager
 		prefix, action, _ := strings.Cut(target, ".")
 		req.action = action
+		if ext := s.jsonService(prefix); ext != nil {
+			req.service, req.ext = ext.Name, ext
+			if !ext.Actions[action] {
+				return req, extensionErrorResponse(req, newAPIError(http.StatusBadRequest, codeUnknownOperation, "The operation %q is not supported by this endpoint", target)), false
+			}
+			body, err := readBody(w, r)
+			if err != nil {
+				return req, extensionErrorResponse(req, newAPIError(http.StatusBadRequest, codeSerialization, "could not read the request body")), false
+			}
+			req.body = body
+			return req, response{}, true
+		}
 		if prefix != serviceSecretsManager || !secretsManagerActions[action] {
 			return req, jsonErrorResponse(newAPIError(http.StatusBadRequest, codeUnknownOperation, "The operation %q is not supported by this endpoint", target)), false
 		}
@@ -140,6 +177,22 @@ func (s *Server) authenticate(req *request) (response, bool) {
 		return errorResponse(req, authError(req.service, failure)), false
 	}
 	req.caller = caller
+	if s.governed(caller) {
+		if req.ext != nil || req.rest != nil || (req.service == serviceSTS && req.action == "GetCallerIdentity") {
+			return response{}, true // extension services authorize in their handlers
+		}
+		if err := s.authorizeBuiltin(req); err != nil {
+			return errorResponse(req, err), false
+		}
+		caller.authorized = true
+		return response{}, true
+	}
+	if req.ext != nil || req.rest != nil {
+		if caller.kind == adminPrincipal {
+			return response{}, true
+		}
+		return errorResponse(req, accessDenied(req, caller, "*")), false
+	}
 	if !caller.mayCall(req.service, req.action) {
 		return errorResponse(req, accessDenied(req, caller, req.secretID)), false
 	}

@@ -65,6 +65,12 @@ type Server struct {
 
 	deliverer *deliverer
 
+	// Extension services and the policy authorizer (guarded by obsMu).
+	jsonServices map[string]*JSONService
+	restServices []*RESTService
+	authorizer   Authorizer
+	accountOrgs  map[string]string // account id → organization id
+
 	httpServer *http.Server
 }
 
@@ -140,6 +146,7 @@ type response struct {
 	contentType string
 	body        []byte
 	errorCode   string // empty on success; recorded in the call log
+	header      map[string]string
 }
 
 // ServeHTTP decodes the request, authenticates it, applies any matching
@@ -176,6 +183,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.record(start, req, resp, fault != nil)
 	s.opts.Logger.Debug("awsemu request", "service", req.service, "action", req.action, "status", resp.status, "error", resp.errorCode)
 
+	for k, v := range resp.header {
+		w.Header().Set(k, v)
+	}
 	w.Header().Set("Content-Type", resp.contentType)
 	w.Header().Set("X-Amzn-RequestId", req.id)
 	w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
@@ -206,8 +216,10 @@ func (s *Server) dispatch(req *request) response {
 		return s.dispatchSecretsManager(req)
 	case serviceSNS:
 		return s.dispatchSNS(req)
-	default:
+	case serviceSTS:
 		return s.dispatchSTS(req)
+	default:
+		return s.dispatchExtension(req)
 	}
 }
 
@@ -218,8 +230,10 @@ func errorResponse(req *request, e *apiError) response {
 		return jsonErrorResponse(e)
 	case serviceSTS:
 		return queryErrorResponse(stsNamespace, req.id, e)
-	default:
+	case serviceSNS:
 		return queryErrorResponse(snsNamespace, req.id, e)
+	default:
+		return extensionErrorResponse(req, e)
 	}
 }
 

@@ -15,6 +15,7 @@ type topic struct {
 	arn           string
 	subscriptions []string // subscription ARNs, in subscription order
 	published     []Message
+	attrs         TopicAttributes
 }
 
 // subscription is one endpoint subscribed to a topic.
@@ -71,6 +72,10 @@ func (s *Server) dispatchSNS(req *request) response {
 		err = s.setSubscriptionAttributes(req)
 	case "Publish":
 		out, deliveries, err = s.publish(req)
+	case "ListTopics":
+		out, err = s.listTopics(req)
+	case "GetTopicAttributes":
+		out, err = s.getTopicAttributes(req)
 	}
 	s.mu.Unlock()
 	if err != nil {

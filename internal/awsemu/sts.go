@@ -95,10 +95,20 @@ func (s *Server) assumeRole(req *request) (any, *apiError) {
 	}
 
 	role, ok := s.roles[roleARN]
-	trusted := ok && (len(role.TrustedAccounts) == 0 || slices.Contains(role.TrustedAccounts, req.caller.account))
-	// An ExternalId the role does not ask for is ignored, as in IAM.
-	if !trusted || (role.ExternalID != "" && role.ExternalID != req.form.Get("ExternalId")) {
-		return nil, accessDenied(req, req.caller, roleARN)
+	switch {
+	case ok && role.PolicyControlled:
+		// The trust policy was evaluated by the Authorizer before the
+		// action ran; a caller it does not govern (this account's root)
+		// may not assume a policy-controlled role.
+		if !req.caller.authorized {
+			return nil, accessDenied(req, req.caller, roleARN)
+		}
+	default:
+		trusted := ok && (len(role.TrustedAccounts) == 0 || slices.Contains(role.TrustedAccounts, req.caller.account))
+		// An ExternalId the role does not ask for is ignored, as in IAM.
+		if !trusted || (role.ExternalID != "" && role.ExternalID != req.form.Get("ExternalId")) {
+			return nil, accessDenied(req, req.caller, roleARN)
+		}
 	}
 	if duration > role.MaxSessionDuration {
 		return nil, stsValidation("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")

@@ -156,6 +156,9 @@ var benchNotes = map[string]string{
 	"BenchmarkColdInit":              "lambdaenv.SettingsFromEnv + lambdaenv.NewSteps from a ready aws.Config (static credentials); excludes process start and package init",
 	"BenchmarkColdInitDefaultConfig": "lambdaenv.Steps as a step's main calls it: the above plus config.LoadDefaultConfig from Lambda-style environment variables",
 	"BenchmarkDatadogClient":         "datadog.New, which every step invocation does from the admin secret (not at init)",
+	"BenchmarkBootstrapColdStart":    "the real verify bootstrap (host build, -tags lambda.norpc) under the local Lambda Runtime API: process start to its first response; ms-init/op is process start to its first /next (init)",
+	"BenchmarkBootstrapWarmInvoke":   "one invocation of a warm verify bootstrap through the local Runtime API (/next, handler, /error): the per-invoke cost of `serve --template`",
+	"BenchmarkInProcessInvoke":       "the same invocation in the in-process mode (aws-lambda-go's JSON boundary, no process, no HTTP); the difference to the warm bootstrap is the Runtime API's overhead",
 }
 
 func fleetRows(f fleetResult) []row {
