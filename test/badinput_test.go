@@ -216,6 +216,35 @@ func badCases() []badCase {
 			}
 		}
 	}
+	// Application keys owned by someone other than the declared service
+	// account (a user's key put in a team's secret; an admin key of another
+	// owner): refused before anything changes, in both modes.
+	for _, mode := range []rotation.Mode{rotation.ModeScheduled, rotation.ModeCompromise} {
+		cases = append(cases, badCase{name: "team app key owned by a user: " + string(mode), target: analytics, mode: mode,
+			arm: func(t *testing.T, w *world) {
+				userKey := w.Datadog.AddAppKey(w.Datadog.OrgOwnerID(), "a person's key", []string{"dashboards_read"})
+				v := currentValue(t, w, analytics)
+				v["appKey"], v["appKeyId"] = userKey.Key, userKey.ID
+				b, _ := json.Marshal(v)
+				putCurrent(t, w, analytics, string(b))
+			},
+			wantError: []string{"OwnershipError"}, wantCause: []string{"owned by", "not by the target's service account"}})
+		cases = append(cases, badCase{name: "admin app key owned by a user: " + string(mode), target: payments, mode: mode,
+			arm: func(t *testing.T, w *world) {
+				userKey := w.Datadog.AddAppKey(w.Datadog.OrgOwnerID(), "a person's admin key", nil)
+				admin := credential.Admin{
+					APIKey: credential.NewSecret(w.Admin.APIKey), APIKeyID: w.Admin.APIKeyID,
+					AppKey: credential.NewSecret(userKey.Key), AppKeyID: userKey.ID,
+					ServiceAccountID: w.Admin.ServiceAccountID, Site: localenv.Site,
+				}
+				value, err := admin.SecretString()
+				if err != nil {
+					t.Fatal(err)
+				}
+				putCurrent(t, w, localenv.AdminTarget, value)
+			},
+			wantError: []string{"OwnershipError"}, wantCause: []string{"owned by"}})
+	}
 	// A target whose secret does not exist (deleted for good).
 	cases = append(cases, badCase{name: "secret deleted", target: "checkout",
 		arm: func(t *testing.T, w *world) {

@@ -212,3 +212,11 @@ func (s *Server) AllKeyValues() []string {
 	defer s.mu.Unlock()
 	return slices.Clone(s.st.everIssued)
 }
+
+// OrgOwnerID is the id of the user who owns the org: a person, not a
+// service account, for tests of keys that a user owns.
+func (s *Server) OrgOwnerID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.orgOwnerID
+}

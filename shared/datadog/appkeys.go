@@ -24,6 +24,9 @@ type AppKey struct {
 	Scopes    []string
 	OwnerID   string
 	CreatedAt time.Time
+	// LastUsed is when Datadog last saw the key used; only GetOrgAppKey
+	// reports it.
+	LastUsed time.Time
 }
 
 // CreateAppKey creates an application key named name for the service
@@ -93,26 +96,35 @@ func (c *Client) GetAppKey(ctx context.Context, serviceAccountID, id string) (Ap
 	return key, nil
 }
 
-// AppKeyLastUsed returns when Datadog last saw the application key with the
-// given id used (last_used_at; zero if never, or not recently). Only the
-// organization's route reports it; the service account routes do not.
-func (c *Client) AppKeyLastUsed(ctx context.Context, id string) (time.Time, error) {
-	const op = "AppKeyLastUsed"
+// GetOrgAppKey returns the application key with the given id through the
+// organization's route, without its value: unlike the service account
+// routes, it says who owns the key and when it was last used (last_used_at;
+// zero if never, or not recently).
+func (c *Client) GetOrgAppKey(ctx context.Context, id string) (AppKey, error) {
+	const op = "GetOrgAppKey"
 	if !credential.ValidID(id) {
-		return time.Time{}, requestFailure(op, "key id must be a lowercase UUID")
+		return AppKey{}, requestFailure(op, "key id must be a lowercase UUID")
 	}
 	ctx, cancel := c.admin(ctx)
 	defer cancel()
 	got, resp, err := c.keys.GetApplicationKey(ctx, id)
 	if err != nil {
-		return time.Time{}, failure(op, resp, err)
+		return AppKey{}, failure(op, resp, err)
 	}
 	data, ok := got.GetDataOk()
 	if !ok || data.GetId() != id {
-		return time.Time{}, responseFailure(op, resp.StatusCode, "the answer is not the application key asked for")
+		return AppKey{}, responseFailure(op, resp.StatusCode, "the answer is not the application key asked for")
 	}
 	attrs := data.GetAttributes()
-	return nullableTime(attrs.LastUsedAt), nil
+	return AppKey{
+		ID:        id,
+		Name:      attrs.GetName(),
+		Last4:     attrs.GetLast4(),
+		Scopes:    listOrNil(attrs.Scopes),
+		OwnerID:   ownerID(data.Relationships),
+		CreatedAt: attrs.GetCreatedAt(),
+		LastUsed:  nullableTime(attrs.LastUsedAt),
+	}, nil
 }
 
 // ListAppKeys returns every application key of the service account whose

@@ -29,8 +29,8 @@ func TestKeysReportTheirLastUse(t *testing.T) {
 	if got := listed(); !got.LastUsed.IsZero() {
 		t.Errorf("an unused API key lists LastUsed %v, want zero", got.LastUsed)
 	}
-	if got, err := o.client.AppKeyLastUsed(ctx, app.ID); err != nil || !got.IsZero() {
-		t.Errorf("AppKeyLastUsed of an unused key = %v, %v; want zero", got, err)
+	if got, err := o.client.GetOrgAppKey(ctx, app.ID); err != nil || !got.LastUsed.IsZero() || got.OwnerID != o.admin.ServiceAccountID {
+		t.Errorf("GetOrgAppKey of an unused key = %+v, %v; want no last use, owned by the service account", got, err)
 	}
 
 	consumer := o.newClient(t, api.Key.Reveal(), app.Key.Reveal(), Options{})
@@ -43,10 +43,10 @@ func TestKeysReportTheirLastUse(t *testing.T) {
 	if got, err := o.client.GetAPIKey(ctx, api.ID); err != nil || got.LastUsed.IsZero() {
 		t.Errorf("GetAPIKey of a used key: LastUsed %v, %v", got.LastUsed, err)
 	}
-	if got, err := o.client.AppKeyLastUsed(ctx, app.ID); err != nil || got.IsZero() {
-		t.Errorf("AppKeyLastUsed of a used key = %v, %v; want its last use", got, err)
+	if got, err := o.client.GetOrgAppKey(ctx, app.ID); err != nil || got.LastUsed.IsZero() {
+		t.Errorf("GetOrgAppKey of a used key = %+v, %v; want its last use", got, err)
 	}
-	if _, err := o.client.AppKeyLastUsed(ctx, "not-a-uuid"); err == nil {
-		t.Error("AppKeyLastUsed accepted a malformed id")
+	if _, err := o.client.GetOrgAppKey(ctx, "not-a-uuid"); err == nil {
+		t.Error("GetOrgAppKey accepted a malformed id")
 	}
 }

@@ -65,6 +65,9 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 			return Record{}, r.retryIfReplaced(ctx, err)
 		}
 	}
+	if err := r.checkAppKeyOwner(ctx, cur.keys()); err != nil {
+		return Record{}, r.retryIfReplaced(ctx, err)
+	}
 	if rec.Retried {
 		// An earlier attempt may have written our version and lost the
 		// answer, or lost the race for the lock after writing it.
@@ -214,9 +217,12 @@ func (r *run) orphanableVersion(ctx context.Context, mode Mode, currentRaw strin
 // create but not delete would otherwise make the new key current and then
 // fail to revoke the old one, which after a leak is the one that matters.
 func (r *run) checkAdminScopes(ctx context.Context) error {
-	k, err := r.dd.GetAppKey(ctx, r.admin.ServiceAccountID, r.admin.AppKeyID)
+	k, err := r.dd.GetOrgAppKey(ctx, r.admin.AppKeyID)
 	if err != nil {
 		return datadogErr("read the admin application key's scopes", err)
+	}
+	if k.OwnerID != r.admin.ServiceAccountID {
+		return &OwnershipError{Target: r.Config.AdminSecretID, KeyID: k.ID, Owner: k.OwnerID, Want: r.admin.ServiceAccountID}
 	}
 	if k.Scopes == nil {
 		return nil // unscoped: it has every permission of its service account
@@ -322,6 +328,31 @@ var adminScopes = []string{"api_keys_read", "api_keys_write", "api_keys_delete",
 // team, those of the key it replaces, as the secret records them or, failing
 // that, as Datadog does, so a new key never gets wider scopes than the old
 // one had; for the admin credential, exactly the scopes ddrotate needs.
+// checkAppKeyOwner refuses (OwnershipError) to rotate an application key
+// that its target's service account does not own, before anything changes.
+// It keeps the key it read: its scopes are the ones the new key inherits
+// when the secret records none.
+func (r *run) checkAppKeyOwner(ctx context.Context, cur keySet) error {
+	target := r.target()
+	if !target.Kind.HasAppKey() || cur.AppKeyID == "" {
+		return nil
+	}
+	k, err := r.dd.GetOrgAppKey(ctx, cur.AppKeyID)
+	if datadog.IsNotFound(err) {
+		// Already revoked (a compromise of a dead key): nobody owns it
+		// any more, and there is nothing of it to delete.
+		return nil
+	}
+	if err != nil {
+		return datadogErr("read the owner of application key "+cur.AppKeyID, err)
+	}
+	if k.OwnerID != target.ServiceAccountID {
+		return &OwnershipError{Target: target.Name, KeyID: k.ID, Owner: k.OwnerID, Want: target.ServiceAccountID}
+	}
+	r.currentAppKey = &k
+	return nil
+}
+
 func (r *run) inheritedScopes(ctx context.Context, old keySet) ([]string, error) {
 	target := r.target()
 	if target.Kind == deploy.KindAdmin {
@@ -331,6 +362,9 @@ func (r *run) inheritedScopes(ctx context.Context, old keySet) ([]string, error)
 	}
 	if len(old.Scopes) > 0 {
 		return old.Scopes, nil
+	}
+	if k := r.currentAppKey; k != nil && k.ID == old.AppKeyID {
+		return k.Scopes, nil
 	}
 	k, err := r.dd.GetAppKey(ctx, target.ServiceAccountID, old.AppKeyID)
 	if err == nil {

@@ -305,7 +305,9 @@ func (r *run) withLastUse(ctx context.Context, keys, managed []KeyRef) []KeyRef 
 			key, err = r.dd.GetAPIKey(ctx, k.ID)
 			used = key.LastUsed
 		case KeyTypeApp:
-			used, err = r.dd.AppKeyLastUsed(ctx, k.ID)
+			var key datadog.AppKey
+			key, err = r.dd.GetOrgAppKey(ctx, k.ID)
+			used = key.LastUsed
 		}
 		if err == nil && !used.IsZero() {
 			out[i].LastUsed = &used

@@ -151,6 +151,23 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("target %q: refused to delete key %s: %s", e.Target, e.KeyID, e.Reason)
 }
 
+// OwnershipError refuses to rotate an application key that does not belong
+// to the service account the target declares (for the admin credential, its
+// own serviceAccountId): the new key would be made for another owner than
+// the old one, and the old key, deleted through that service account, would
+// survive. Nothing was changed.
+type OwnershipError struct {
+	Target string
+	KeyID  string
+	Owner  string // who owns the key in Datadog ("" if Datadog does not say)
+	Want   string // the service account the target declares
+}
+
+func (e *OwnershipError) Error() string {
+	return fmt.Sprintf("target %q: application key %s is owned by %q, not by the target's service account %s; give the target an application key of that service account (or correct its serviceAccountId), and revoke this one by hand if it leaked",
+		e.Target, e.KeyID, e.Owner, e.Want)
+}
+
 // datadogErr classifies a Datadog client error for the state machine.
 func datadogErr(op string, err error) error {
 	if err == nil {

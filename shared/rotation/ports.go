@@ -2,7 +2,6 @@ package rotation
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -47,7 +46,7 @@ type KeysAPI interface {
 	DeleteAPIKey(ctx context.Context, id string) error
 	CreateAppKey(ctx context.Context, serviceAccountID, name string, scopes []string) (datadog.AppKey, error)
 	GetAppKey(ctx context.Context, serviceAccountID, id string) (datadog.AppKey, error)
-	AppKeyLastUsed(ctx context.Context, id string) (time.Time, error)
+	GetOrgAppKey(ctx context.Context, id string) (datadog.AppKey, error)
 	ListAppKeys(ctx context.Context, serviceAccountID, nameFilter string) ([]datadog.AppKey, error)
 	DeleteAppKey(ctx context.Context, serviceAccountID, id string) error
 	ValidateAPIKey(ctx context.Context, apiKey credential.Secret) error

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ddrotate/ddrotate/shared/credential"
+	"github.com/ddrotate/ddrotate/shared/datadog"
 	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
@@ -18,6 +19,9 @@ type run struct {
 	admin credential.Admin
 	st    secretState
 	rec   Record
+	// currentAppKey is the target's current application key as Create read
+	// it (owner, scopes), once checked.
+	currentAppKey *datadog.AppKey
 }
 
 // newRun makes a Datadog client with the current admin credential for the
