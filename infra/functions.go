@@ -21,8 +21,11 @@ type stepAccess struct {
 	// writesSecrets adds kms:GenerateDataKey to kms:Decrypt for steps that
 	// write secret versions or move their labels.
 	writesSecrets bool
-	// describesExecutions lets the step see whether the rotate-target
-	// execution holding a secret's AWSPENDING lock is still running.
+	// describesExecutions lets the step see whether an execution of the
+	// rotate-target state machine is running and what it rotates: every
+	// step checks that the execution its payload names is a running
+	// rotation of its target (no step trusts its payload), and Create also
+	// whether the execution holding a secret's AWSPENDING lock still runs.
 	describesExecutions bool
 	// publishes lets the step publish to the notification topic.
 	publishes bool
@@ -36,22 +39,27 @@ var stepAccesses = map[deploy.Step]stepAccess{
 		describesExecutions: true,
 	},
 	deploy.StepVerify: {
-		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
+		describesExecutions: true,
+		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
 	},
 	deploy.StepStore: {
-		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
-		writesSecrets: true,
+		describesExecutions: true,
+		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+		writesSecrets:       true,
 	},
 	deploy.StepNotify: {
-		secretActions: []string{"secretsmanager:DescribeSecret"},
-		publishes:     true,
+		describesExecutions: true,
+		secretActions:       []string{"secretsmanager:DescribeSecret"},
+		publishes:           true,
 	},
 	deploy.StepDeleteOld: {
-		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
+		describesExecutions: true,
+		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"},
 	},
 	deploy.StepRollback: {
-		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
-		writesSecrets: true,
+		describesExecutions: true,
+		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+		writesSecrets:       true,
 	},
 }
 

@@ -92,12 +92,16 @@ func TestStepRolesGrantOnlyTheirStep(t *testing.T) {
 	)
 	readKey := grantsOf([]string{"kms:Decrypt"}, []string{"key"}, viaSecretsManager)
 	writeKey := grantsOf([]string{"kms:Decrypt", "kms:GenerateDataKey"}, []string{"key"}, viaSecretsManager)
+	// Every step may read whether an execution of the rotate-target state
+	// machine is running and what it rotates: no step trusts its payload.
+	describeExecutions := slices.Concat(
+		grantsOf([]string{"states:DescribeExecution"}, []string{targetExecutions}, ""),
+		grantsOf([]string{"kms:Decrypt"}, []string{"key"}, inTargetMachine),
+	)
 	want := map[deploy.Step][]string{
 		deploy.StepCreate: slices.Concat(
 			grantsOf([]string{describe, getValue, putValue, moveLabels}, allTargetSecrets, ""),
 			writeKey,
-			grantsOf([]string{"states:DescribeExecution"}, []string{targetExecutions}, ""),
-			grantsOf([]string{"kms:Decrypt"}, []string{"key"}, inTargetMachine),
 		),
 		deploy.StepVerify: slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
 		deploy.StepStore:  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
@@ -108,6 +112,9 @@ func TestStepRolesGrantOnlyTheirStep(t *testing.T) {
 		),
 		deploy.StepDeleteOld: slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
 		deploy.StepRollback:  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
+	}
+	for step := range want {
+		want[step] = append(want[step], describeExecutions...)
 	}
 	s := synthTestStack(t)
 	for _, step := range deploy.Steps() {

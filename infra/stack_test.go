@@ -78,6 +78,7 @@ func TestStepFunctionsRunTheBuiltBundles(t *testing.T) {
 		deploy.EnvTopicARN:        notificationsTopic,
 		deploy.EnvSite:            string(deploy.SiteEU1),
 		deploy.EnvDefaultGrace:    "129600",
+		deploy.EnvOldKeyUsageLag:  "3600",
 		deploy.EnvStateMachineARN: targetMachineARN,
 		deploy.EnvLogLevel:        deploy.StepLogLevel,
 	}

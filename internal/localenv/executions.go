@@ -12,15 +12,21 @@ import (
 )
 
 // engineExecutions answers the one Step Functions call the steps make
-// (DescribeExecution) from the local executor, as the real service would.
+// (DescribeExecution: its status, state machine and input) from the local
+// executor, as the real service would.
 type engineExecutions struct{ engine *asl.Engine }
 
 var _ rotation.ExecutionsAPI = engineExecutions{}
 
 func (x engineExecutions) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
-	status, ok := x.engine.Describe(aws.ToString(in.ExecutionArn))
+	exec, ok := x.engine.Execution(aws.ToString(in.ExecutionArn))
 	if !ok {
 		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + aws.ToString(in.ExecutionArn) + "'")}
 	}
-	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: sfntypes.ExecutionStatus(status)}, nil
+	return &sfn.DescribeExecutionOutput{
+		ExecutionArn:    in.ExecutionArn,
+		StateMachineArn: aws.String(exec.StateMachineARN()),
+		Status:          sfntypes.ExecutionStatus(exec.Status()),
+		Input:           aws.String(string(exec.Input())),
+	}, nil
 }

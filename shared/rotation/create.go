@@ -30,8 +30,8 @@ func (s *Steps) Create(ctx context.Context, req CreateRequest) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if req.ExecutionID == "" {
-		return Record{}, &InputError{Field: "executionId", Problem: "is required"}
+	if err := s.checkExecution(ctx, req.ExecutionID, in.Target); err != nil {
+		return Record{}, err
 	}
 	st, err := s.describeTarget(ctx, in.Target)
 	if err != nil {

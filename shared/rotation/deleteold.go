@@ -28,11 +28,16 @@ import (
 func (s *Steps) DeleteOld(ctx context.Context, req StepRequest) (DeleteOldResult, error) {
 	rec := req.Rotation
 	res := DeleteOldResult{Revoked: []KeyRef{}}
-	if err := rec.check(); err != nil {
+	if err := s.trust(ctx, rec); err != nil {
 		return res, err
 	}
 	st, err := s.describeTarget(ctx, rec.Target)
 	if err != nil {
+		return res, err
+	}
+	// The keys to retire and to keep come from the target's own versions:
+	// the one this rotation replaced, and the one it staged.
+	if rec.Old, rec.New, err = s.recordedKeys(ctx, st, rec); err != nil {
 		return res, err
 	}
 	// For the admin target this is the new pair: the new deletes the old.

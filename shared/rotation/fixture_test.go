@@ -125,7 +125,7 @@ func newFixtureWith(tb testing.TB, leakCheck bool) *fixture {
 		ctx:       tb.Context(),
 		admin:     admin,
 		aws:       awsemu.New(awsemu.Options{}),
-		execs:     &executions{status: map[string]sfntypes.ExecutionStatus{}},
+		execs:     &executions{status: map[string]sfntypes.ExecutionStatus{}, input: map[string]string{}},
 		logs:      &syncbuf.Buffer{},
 		targets:   map[string]*target{},
 		handedOut: map[string]bool{},
@@ -407,6 +407,7 @@ func direct[In, Out any](f *fixture, step func(context.Context, In) (Out, error)
 }
 
 func (f *fixture) create(execID string, in json.RawMessage, attempt int) (rotation.Record, error) {
+	f.execs.started(execID, in)
 	req := rotation.CreateRequest{ExecutionID: execID, Input: in, Attempt: attempt}
 	if !json.Valid(in) {
 		return direct(f, f.steps.Create, req)
@@ -429,6 +430,7 @@ func (f *fixture) deleteOld(rec rotation.Record) (rotation.DeleteOldResult, erro
 }
 
 func (f *fixture) rollback(execID string, in json.RawMessage) (rotation.RollbackResult, error) {
+	f.execs.started(execID, in)
 	req := rotation.RollbackRequest{ExecutionID: execID, Input: in}
 	if !json.Valid(in) {
 		return direct(f, f.steps.Rollback, req)
@@ -613,10 +615,22 @@ func (f *fixture) published() []awsemu.Message { return f.aws.Published(f.topicA
 // --- the one test double: Step Functions' DescribeExecution ---
 
 // executions answers DescribeExecution from a map of execution ARN to
-// status; an unknown ARN is ExecutionDoesNotExist, as Step Functions says.
+// status and input; an unknown ARN is ExecutionDoesNotExist, as Step
+// Functions says.
 type executions struct {
 	mu     sync.Mutex
 	status map[string]sfntypes.ExecutionStatus
+	input  map[string]string
+}
+
+// started records the input an execution was started with, the first time
+// a test hands it to a step (as Step Functions knows it from StartExecution).
+func (x *executions) started(arn string, in json.RawMessage) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if _, ok := x.input[arn]; !ok {
+		x.input[arn] = string(in)
+	}
 }
 
 var _ rotation.ExecutionsAPI = (*executions)(nil)
@@ -635,7 +649,7 @@ func (x *executions) DescribeExecution(_ context.Context, in *sfn.DescribeExecut
 	if !ok {
 		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist: '" + arn + "'")}
 	}
-	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: status}, nil
+	return &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Status: status, Input: aws.String(x.input[arn])}, nil
 }
 
 // --- leak check (invariant 4) ---

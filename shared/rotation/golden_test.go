@@ -114,6 +114,7 @@ func TestGoldenPayloads(t *testing.T) {
 			exec := f.newExecution()
 			in := input(sc.target, sc.mode)
 
+			f.execs.started(exec, in)
 			raw, err := g.step("Create", f.steps.Create, rotation.CreateRequest{ExecutionID: exec, Input: in})
 			if err != nil {
 				t.Fatalf("Create: %v", err)
@@ -166,6 +167,7 @@ func TestGoldenPayloadsOfAFailedRotation(t *testing.T) {
 	exec := f.newExecution()
 	in := input(payments, rotation.ModeScheduled)
 
+	f.execs.started(exec, in)
 	_, err := g.step("Create", f.steps.Create, rotation.CreateRequest{ExecutionID: exec, Input: in})
 	wantErrorAs[*rotation.CurrentKeyInvalidError](t, err)
 	if _, err := g.step("Rollback", f.steps.Rollback, rotation.RollbackRequest{ExecutionID: exec, Input: in}); err != nil {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 
@@ -48,6 +51,9 @@ type Message struct {
 func (s *Steps) Notify(ctx context.Context, req NotifyRequest) (NotifyResult, error) {
 	msg, err := s.message(ctx, req)
 	if err != nil {
+		return NotifyResult{}, err
+	}
+	if err := s.checkNotification(ctx, req, msg); err != nil {
 		return NotifyResult{}, err
 	}
 	body, err := json.Marshal(msg)
@@ -165,4 +171,44 @@ func causeMessage(cause string) string {
 		return Scrub(lambdaErr.ErrorMessage)
 	}
 	return Scrub(cause)
+}
+
+// checkNotification refuses to publish what no running rotation of the
+// target asked for: a forged invoke would otherwise tell a team its key
+// changed, or failed to, when nothing happened. A rotation's events are
+// checked as every step's Record is; a failure before Create made a Record
+// (its input may be malformed: that is the failure) must come from a
+// running execution whose input is the one given, from which the message's
+// target was read.
+func (s *Steps) checkNotification(ctx context.Context, req NotifyRequest, msg Message) error {
+	if rec := req.Rotation; rec != nil && rec.Target != "" {
+		if rec.ExecutionID != req.ExecutionID {
+			return &ForgedRequestError{ExecutionID: req.ExecutionID, Problem: "is not the execution of the rotation it reports"}
+		}
+		return s.trust(ctx, *rec)
+	}
+	out, err := s.Executions.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(req.ExecutionID)})
+	switch {
+	case isAWSError[*sfntypes.ExecutionDoesNotExist](err) || isAWSError[*sfntypes.InvalidArn](err):
+		return &ForgedRequestError{ExecutionID: req.ExecutionID, Problem: "does not exist"}
+	case err != nil:
+		return awsErr("describe the execution", err)
+	case out.Status != sfntypes.ExecutionStatusRunning:
+		return &ForgedRequestError{ExecutionID: req.ExecutionID, Problem: "is " + string(out.Status) + ", not running"}
+	case s.Config.StateMachineARN != "" && aws.ToString(out.StateMachineArn) != s.Config.StateMachineARN:
+		return &ForgedRequestError{ExecutionID: req.ExecutionID, Problem: "is not an execution of " + s.Config.StateMachineARN}
+	case !sameJSON(aws.ToString(out.Input), req.Input):
+		return &ForgedRequestError{ExecutionID: req.ExecutionID, Problem: "was not started with the input this failure reports"}
+	}
+	return nil
+}
+
+// sameJSON reports whether two JSON documents are equal as values (Step
+// Functions may re-encode an execution's input).
+func sameJSON(a string, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal(b, &y) != nil {
+		return a == string(b)
+	}
+	return reflect.DeepEqual(x, y)
 }

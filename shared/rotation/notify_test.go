@@ -2,6 +2,7 @@ package rotation_test
 
 import (
 	"encoding/json"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"maps"
 	"slices"
 	"strings"
@@ -121,6 +122,12 @@ func TestNotify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// Every case is told by a running execution (forged ones are
+			// refused; see trust_test.go).
+			if tt.req.Rotation == nil {
+				f.execs.set(tt.req.ExecutionID, sfntypes.ExecutionStatusRunning)
+				f.execs.started(tt.req.ExecutionID, tt.req.Input)
+			}
 			n := len(f.published())
 			res, err := f.notify(tt.req)
 			if err != nil {

@@ -260,7 +260,6 @@ func TestRollback(t *testing.T) {
 					}
 				}
 				beforeRollback := f.snapshot()
-				f.execs.set(exec, "FAILED")
 
 				res, err := f.rollback(exec, in)
 				if err != nil {

@@ -19,6 +19,9 @@ func (s *Steps) Rollback(ctx context.Context, req RollbackRequest) (RollbackResu
 	if err != nil || req.ExecutionID == "" {
 		return res, nil
 	}
+	if err := s.checkExecution(ctx, req.ExecutionID, in.Target); err != nil {
+		return res, err
+	}
 	st, err := s.describeTarget(ctx, in.Target)
 	if err != nil {
 		var inputErr *InputError

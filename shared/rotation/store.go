@@ -17,7 +17,7 @@ import (
 // success, it changes nothing.
 func (s *Steps) Store(ctx context.Context, req StepRequest) error {
 	rec := req.Rotation
-	if err := rec.check(); err != nil {
+	if err := s.trust(ctx, rec); err != nil {
 		return err
 	}
 	st, err := s.describeTarget(ctx, rec.Target)

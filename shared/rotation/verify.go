@@ -14,8 +14,13 @@ import (
 // propagate a new key.
 func (s *Steps) Verify(ctx context.Context, req StepRequest) error {
 	rec := req.Rotation
-	if err := rec.check(); err != nil {
+	if err := s.trust(ctx, rec); err != nil {
 		return err
+	}
+	if st, err := s.describeTarget(ctx, rec.Target); err != nil {
+		return err
+	} else if st.arn != rec.SecretARN {
+		return &ForgedRequestError{ExecutionID: rec.ExecutionID, Problem: "names secret " + rec.SecretARN + ", not its target's"}
 	}
 	dd, _, err := s.keysClient(ctx)
 	if err != nil {
