@@ -46,6 +46,26 @@ var matrixTargets = []string{"payments", "analytics", localenv.AdminTarget}
 
 var matrixModes = []rotation.Mode{rotation.ModeScheduled, rotation.ModeCompromise}
 
+// heldMode is the fault matrix's name for a scheduled rotation whose old
+// key a consumer still uses when the grace period ends: its DeleteOld holds
+// the deletion, so the states and calls of the hold (NotifyInUse,
+// HoldOldKey, DeleteOld looking again) get their cells too.
+const heldMode = "scheduled-held"
+
+// rotationMode is the mode a matrix mode label rotates in.
+func rotationMode(label string) rotation.Mode {
+	if label == heldMode {
+		return rotation.ModeScheduled
+	}
+	return rotation.Mode(label)
+}
+
+// consumerStillOnOldKey makes a consumer use target's old key when the
+// grace period is over, as heldMode's consumer does.
+func consumerStillOnOldKey(w *world, target string) error {
+	return w.UseKey(context.Background(), target, "AWSPREVIOUS")
+}
+
 // enumeratePairs runs one clean rotation of target in mode and cuts the
 // emulators' call logs at each state's entry: every distinct (state, call)
 // it finds is a pair. It also returns the states visited.
@@ -57,7 +77,19 @@ func enumeratePairs(t *testing.T, target string, mode rotation.Mode) ([]callPair
 	env = w.Env
 	w.Datadog.ResetObservations()
 	w.AWS.ResetObservations()
-	x := w.rotate(t, target, mode)
+	// The consumer's own calls are not the system's: they get no cells.
+	consumer := map[int]bool{}
+	if mode == heldMode {
+		w.at("DeleteOld", func(*asl.Execution) error {
+			from := len(w.Datadog.Calls())
+			err := consumerStillOnOldKey(w, target)
+			for i := from; i < len(w.Datadog.Calls()); i++ {
+				consumer[i] = true
+			}
+			return err
+		})
+	}
+	x := w.rotate(t, target, rotationMode(string(mode)))
 	wantStatus(t, x, asl.StatusSucceeded)
 	dd, aws := w.Datadog.Calls(), w.AWS.Calls()
 	marks.mu.Lock()
@@ -79,7 +111,10 @@ func enumeratePairs(t *testing.T, target string, mode rotation.Mode) ([]callPair
 				pairs = append(pairs, p)
 			}
 		}
-		for _, c := range dd[m.ddCalls:ddEnd] {
+		for j, c := range dd[m.ddCalls:ddEnd] {
+			if consumer[m.ddCalls+j] {
+				continue
+			}
 			add(callPair{Mode: string(mode), Target: target, State: m.state, System: "datadog", Op: c.Op})
 		}
 		for _, c := range aws[m.aCall:awsEnd] {
@@ -150,6 +185,24 @@ func faultMatrix(t *testing.T, full bool) (pairs []callPair, scenarios []faultSc
 		for _, target := range matrixTargets {
 			p, _ := enumeratePairs(t, target, mode)
 			pairs = append(pairs, p...)
+		}
+	}
+	// The held rotation repeats the scheduled one up to DeleteOld: keep
+	// only its pairs that a plain scheduled rotation does not have.
+	scheduled := map[string]bool{}
+	for _, p := range pairs {
+		if p.Mode == string(rotation.ModeScheduled) {
+			q := p
+			q.Mode = heldMode
+			scheduled[q.String()] = true
+		}
+	}
+	for _, target := range matrixTargets {
+		p, _ := enumeratePairs(t, target, heldMode)
+		for _, pair := range p {
+			if !scheduled[pair.String()] {
+				pairs = append(pairs, pair)
+			}
 		}
 	}
 	for i, p := range pairs {
@@ -236,9 +289,18 @@ func faultedCalls(w *world) int {
 func runFaultScenario(t *testing.T, s faultScenario) string {
 	w := newWorld(t)
 	before := w.snapshot()
-	target, mode := s.Pair.Target, rotation.Mode(s.Pair.Mode)
+	target, mode := s.Pair.Target, rotationMode(s.Pair.Mode)
+	held := s.Pair.Mode == heldMode
+	if held && s.Pair.State != "DeleteOld" {
+		w.at("DeleteOld", func(*asl.Execution) error { return consumerStillOnOldKey(w, target) })
+	}
 	armed := false
 	w.at(s.Pair.State, func(*asl.Execution) error {
+		if held && s.Pair.State == "DeleteOld" {
+			if err := consumerStillOnOldKey(w, target); err != nil {
+				return err
+			}
+		}
 		s.arm(w)
 		armed = true
 		if s.Fault.Name == "latency 3s" && mode == rotation.ModeScheduled && s.Pair.State != "GracePeriod" {
