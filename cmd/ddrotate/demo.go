@@ -74,7 +74,7 @@ func demoCommand(ctx context.Context, args []string, out io.Writer) (err error) 
 	for _, name := range env.TargetNames() {
 		before[name], _ = env.CurrentKeys(name)
 	}
-	fleet, err := env.RotateFleet(ctx, env.TargetNames(), rotation.ModeScheduled)
+	fleet, err := env.RotateFleet(ctx, rotation.ModeScheduled)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func runFleet(ctx context.Context, n int, real bool) (_ fleetResult, err error) 
 
 	v0 := env.Clock.Now()
 	t0 = time.Now()
-	x, err := env.RotateFleet(ctx, names, rotation.ModeScheduled)
+	x, err := env.RotateFleet(ctx, rotation.ModeScheduled)
 	res.wall = time.Since(t0)
 	res.virtual = env.Clock.Now().Sub(v0)
 	if err != nil && x == nil {
