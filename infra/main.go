@@ -53,7 +53,8 @@ func synthesize(app awscdk.App, getenv func(string) string) error {
 	if err := buildApp(app, appInputsFrom(app, getenv)); err != nil {
 		return err
 	}
-	return assemblyErrors(app.Synth(nil))
+	assembly := app.Synth(nil)
+	return errors.Join(assemblyErrors(assembly), assemblyLimits(assembly))
 }
 
 // appInputs are the files the app is built from.

@@ -188,7 +188,7 @@ func TestValidateNamesTheFieldOfEveryMistake(t *testing.T) {
 				f.Targets[1].Accounts = append(f.Targets[1].Accounts, fmt.Sprintf("%012d", 100000000000+i))
 			}
 		},
-			[]Problem{{"targets[1].accounts", "46 accounts, more than 45"}}},
+			[]Problem{{"targets[1].accounts", "45 accounts, more than 44"}}},
 		{"more readers than a secret policy holds", func(f *ConfigFile) {
 			for i := range 400 {
 				f.Targets[3].Readers = append(f.Targets[3].Readers, fmt.Sprintf("arn:aws:iam::333333333333:role/a-consumer-role-with-a-long-name-%03d", i))
@@ -205,9 +205,16 @@ func TestValidateNamesTheFieldOfEveryMistake(t *testing.T) {
 			f.Fleet = &FleetFile{MaxConcurrency: 1}
 		},
 			[]Problem{{"fleet.maxConcurrency", "longer than a Standard execution's one-year limit; raise it to at least 2"}}},
+		{"more team accounts than the topic policy holds", func(f *ConfigFile) {
+			for i := range 2500 {
+				f.Targets = append(f.Targets, TargetFile{Name: fmt.Sprintf("t%d", i), Kind: KindAPIKey, Accounts: []string{fmt.Sprintf("%012d", 100000000000+i)}, OrganizationID: "o-exampleorg1"})
+			}
+			f.Fleet = &FleetFile{MaxConcurrency: 1000}
+		},
+			[]Problem{{"targets", "2504 accounts take about"}}},
 		{"more reader roles than IAM allows", func(f *ConfigFile) {
 			for i := range 5000 {
-				f.Targets = append(f.Targets, TargetFile{Name: fmt.Sprintf("t%d", i), Kind: KindAPIKey, Accounts: []string{fmt.Sprintf("%012d", 100000000000+i)}, ExternalID: "reader"})
+				f.Targets = append(f.Targets, TargetFile{Name: fmt.Sprintf("t%d", i), Kind: KindAPIKey, Accounts: []string{"100000000000"}, ExternalID: fmt.Sprintf("reader-%d", i)})
 			}
 			f.Fleet = &FleetFile{MaxConcurrency: 1000}
 		},

@@ -3,7 +3,9 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -102,10 +104,57 @@ func checkFleetLimits(problems *problemList, cfg Config) {
 		problems.add("targets", "the deployment needs %d IAM roles (one per step, state machine and schedule, and one per account and externalId/organizationId that reads a target), more than the %d an account may hold even with a raised quota",
 			roles, RolesPerAccountMax)
 	}
+	for i, n := range cfg.BucketResources() {
+		if n > TemplateResourceLimit {
+			problems.add("targets", "nested stack %s would hold %d resources (secrets, their reader policies and read roles), more than CloudFormation's %d per template",
+				TemplateBucketName(i), n, TemplateResourceLimit)
+		}
+	}
+	if n := topicPolicyBytes(cfg); n > TopicPolicyLimit {
+		accounts := 0
+		for _, list := range SubscriberAccounts(cfg) {
+			accounts += len(list)
+		}
+		problems.add("targets", "the notification topic's policy lets every team account subscribe: %d accounts take about %d bytes, more than the %d an SNS topic policy may hold",
+			accounts, n, TopicPolicyLimit)
+	}
 	if n := keyPolicyReaderBytes(cfg); n > keyPolicyReaderBudget {
 		problems.add("targets", "the readers of all targets are in %d accounts; the KMS key policy statement that lets them decrypt would take about %d bytes, more than the %d left of a key policy's %d",
 			len(directReaderAccounts(cfg)), n, keyPolicyReaderBudget, KeyPolicyLimit)
 	}
+}
+
+// SubscriberAccounts groups the team accounts that may subscribe to the
+// notification topic by the organization they must subscribe from ("" for
+// targets without an organizationId), each list sorted and without repeats.
+func SubscriberAccounts(cfg Config) map[string][]string {
+	seen := map[string]map[string]bool{}
+	for _, t := range cfg.Targets {
+		if t.IsAdmin() {
+			continue
+		}
+		if seen[t.OrganizationID] == nil {
+			seen[t.OrganizationID] = map[string]bool{}
+		}
+		for _, a := range t.Accounts {
+			seen[t.OrganizationID][a] = true
+		}
+	}
+	out := map[string][]string{}
+	for org, accounts := range seen {
+		out[org] = slices.Sorted(maps.Keys(accounts))
+	}
+	return out
+}
+
+// topicPolicyBytes estimates the notification topic's policy: one
+// statement per organization, listing its accounts.
+func topicPolicyBytes(cfg Config) int {
+	n := 600
+	for _, accounts := range SubscriberAccounts(cfg) {
+		n += 400 + len(`"123456789012",`)*len(accounts)
+	}
+	return n
 }
 
 // keyPolicyReaderBudget is what the key policy has room for besides the

@@ -48,12 +48,14 @@ const (
 	SecretPolicyLimit = 20480
 	// KeyPolicyLimit is the size of a KMS key policy, in bytes.
 	KeyPolicyLimit = 32768
+	// TopicPolicyLimit is the size of an SNS topic's access policy, in bytes.
+	TopicPolicyLimit = 30 * 1024
 )
 
 // settingTagsPerSecret is the most tags the stack puts on a secret besides
-// its reader tags: target, kind, grace seconds, service account id and
-// deployment.
-const settingTagsPerSecret = 5
+// its reader tags: target, kind, grace seconds, max grace seconds, service
+// account id and deployment.
+const settingTagsPerSecret = 6
 
 // MaxAccountsPerTarget is how many accounts a team target may list: each
 // account's reader group is granted through one tag on the secret.
