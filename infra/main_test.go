@@ -77,9 +77,11 @@ var testStack = sync.OnceValues(func() (*synthesized, error) {
 // synthConfig builds and synthesizes the app from a config file into outdir,
 // checking the assembly as synthesize does.
 func synthConfig(configPath, outdir string) (*synthesized, error) {
+	context := *defaultContext()
+	context[configContextKey] = configPath
 	app := awscdk.NewApp(&awscdk.AppProps{
 		Outdir:  jsii.String(outdir),
-		Context: &map[string]any{configContextKey: configPath},
+		Context: &context,
 	})
 	env := map[string]string{functionsDirEnvVar: fakeFunctionsDir()}
 	in := appInputsFrom(app, func(key string) string { return env[key] })
