@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 
+	"github.com/ddrotate/ddrotate/infra/templatelimits"
 	"github.com/ddrotate/ddrotate/internal/fleetconfig"
 	"github.com/ddrotate/ddrotate/shared/deploy"
 	"github.com/ddrotate/ddrotate/statemachine"
@@ -16,22 +17,22 @@ import (
 
 // checkLimits names the template or role and the limit it would break.
 func TestCheckLimitsNamesEachLimit(t *testing.T) {
-	ok := templateStats{File: "ok.template.json", Resources: 500, Outputs: 200, Parameters: 200, Bytes: deploy.TemplateBytesLimit,
-		Roles: []roleStats{{ID: "Fine", PolicyChars: deploy.RolePolicyLimit, TrustChar: deploy.TrustPolicyLimit}}}
-	if err := checkLimits([]templateStats{ok}); err != nil {
+	ok := templatelimits.TemplateStats{File: "ok.template.json", Resources: 500, Outputs: 200, Parameters: 200, Bytes: deploy.TemplateBytesLimit,
+		Roles: []templatelimits.RoleStats{{ID: "Fine", PolicyChars: deploy.RolePolicyLimit, TrustChars: deploy.TrustPolicyLimit}}}
+	if err := templatelimits.Check([]templatelimits.TemplateStats{ok}); err != nil {
 		t.Errorf("at the limits: %v", err)
 	}
-	bad := templateStats{File: "big.template.json", Resources: 501, Outputs: 201, Parameters: 201, Bytes: deploy.TemplateBytesLimit + 1,
-		Roles: []roleStats{{ID: "Wordy", PolicyChars: deploy.RolePolicyLimit + 1, TrustChar: deploy.TrustPolicyLimit + 1}}}
-	err := checkLimits([]templateStats{bad})
+	bad := templatelimits.TemplateStats{File: "big.template.json", Resources: 501, Outputs: 201, Parameters: 201, Bytes: deploy.TemplateBytesLimit + 1,
+		Roles: []templatelimits.RoleStats{{ID: "Wordy", PolicyChars: deploy.RolePolicyLimit + 1, TrustChars: deploy.TrustPolicyLimit + 1}}}
+	err := templatelimits.Check([]templatelimits.TemplateStats{bad})
 	for _, want := range []string{"501 resources, more than CloudFormation's 500", "201 outputs", "201 parameters", "1000001 bytes",
 		"role Wordy in big.template.json has inline policies of up to 10241 characters, more than IAM's 10240", "trust policy of up to 2049 characters"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("checkLimits = %v, want it to say %q", err, want)
 		}
 	}
-	many := templateStats{File: "roles.template.json", Roles: make([]roleStats, deploy.RolesPerAccountMax+1)}
-	if err := checkLimits([]templateStats{many}); err == nil || !strings.Contains(err.Error(), "5001 IAM roles") {
+	many := templatelimits.TemplateStats{File: "roles.template.json", Roles: make([]templatelimits.RoleStats, deploy.RolesPerAccountMax+1)}
+	if err := templatelimits.Check([]templatelimits.TemplateStats{many}); err == nil || !strings.Contains(err.Error(), "5001 IAM roles") {
 		t.Errorf("too many roles: %v", err)
 	}
 }
@@ -44,9 +45,9 @@ func TestPolicyCharsRendersReferencesAtTheirLongest(t *testing.T) {
 		"Version": "2012-10-17"}`), &document); err != nil {
 		t.Fatal(err)
 	}
-	resource := "arn:aws-us-gov:kms:ap-southeast-5:123456789012:key/" + longestReference
+	resource := "arn:aws-us-gov:kms:ap-southeast-5:123456789012:key/" + templatelimits.LongestReference
 	want := len(`{"Statement":[{"Action":"kms:Decrypt","Effect":"Allow","Resource":"` + resource + `"}],"Version":"2012-10-17"}`)
-	if got := policyChars(document); got != want {
+	if got := templatelimits.PolicyChars(document); got != want {
 		t.Errorf("policyChars = %d, want %d", got, want)
 	}
 }
@@ -55,11 +56,11 @@ func TestPolicyCharsRendersReferencesAtTheirLongest(t *testing.T) {
 // config's are the same as a thousand targets' (below), within limits.
 func TestTestConfigWithinEveryLimit(t *testing.T) {
 	s := synthTestStack(t)
-	stats, err := assemblyStats(s.dir)
+	stats, err := templatelimits.Stats(s.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkLimits(stats); err != nil {
+	if err := templatelimits.Check(stats); err != nil {
 		t.Error(err)
 	}
 	if len(stats) < 2 {
@@ -111,15 +112,15 @@ func TestThousandTargetsWithinEveryLimit(t *testing.T) {
 			t.Errorf("%s: %v", *message.Id, message.Entry.Data)
 		}
 	}
-	stats, err := assemblyStats(big.dir)
+	stats, err := templatelimits.Stats(big.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkLimits(stats); err != nil {
+	if err := templatelimits.Check(stats); err != nil {
 		t.Error(err)
 	}
 	roles := 0
-	largest := templateStats{}
+	largest := templatelimits.TemplateStats{}
 	for _, st := range stats {
 		roles += len(st.Roles)
 		if st.Resources > largest.Resources {
