@@ -63,7 +63,9 @@ func TestListTargetsFindsTheDeploymentsSecretsByTag(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ours := func(target string) { create(secretPrefix+target, deploy.TagDeployment, "ddrotate", deploy.TagTarget, target) }
+	ours := func(target string) {
+		create(secretPrefix+target, deploy.TagDeployment, "ddrotate", deploy.TagTarget, target)
+	}
 	var want []string
 	for i := range 230 { // three pages
 		name := fmt.Sprintf("team-%03d", 229-i)
