@@ -205,6 +205,17 @@ func TestValidateNamesTheFieldOfEveryMistake(t *testing.T) {
 			f.Fleet = &FleetFile{MaxConcurrency: 1}
 		},
 			[]Problem{{"fleet.maxConcurrency", "longer than a Standard execution's one-year limit; raise it to at least 2"}}},
+		{"more targets in one nested stack than a template holds", func(f *ConfigFile) {
+			// Names chosen to land in one bucket, which the hash makes all
+			// but impossible by chance.
+			for i := 0; len(f.Targets) < TemplateResourceLimit+5; i++ {
+				if name := fmt.Sprintf("t%d", i); TargetBucket(name) == 0 {
+					f.Targets = append(f.Targets, TargetFile{Name: name, Kind: KindAPIKey, Accounts: []string{"100000000000"}, ExternalID: "reader"})
+				}
+			}
+			f.Fleet = &FleetFile{MaxConcurrency: 1000}
+		},
+			[]Problem{{"targets", "(secrets, their reader policies and read roles), more than CloudFormation's 500 per template"}}},
 		{"more team accounts than the topic policy holds", func(f *ConfigFile) {
 			for i := range 2500 {
 				f.Targets = append(f.Targets, TargetFile{Name: fmt.Sprintf("t%d", i), Kind: KindAPIKey, Accounts: []string{fmt.Sprintf("%012d", 100000000000+i)}, OrganizationID: "o-exampleorg1"})
