@@ -56,8 +56,14 @@ func TestForgedPayloadsAreRefused(t *testing.T) {
 			_, err := f.create(executionArn+"forged-create", input(analytics, rotation.ModeCompromise), 0)
 			return err
 		}},
-		{"Create for a rotation of another target", func() error { _, err := f.create(rec.ExecutionID, input(analytics, rotation.ModeCompromise), 0); return err }},
-		{"Rollback of another target under a running rotation", func() error { _, err := f.rollback(rec.ExecutionID, input(analytics, rotation.ModeScheduled)); return err }},
+		{"Create for a rotation of another target", func() error {
+			_, err := f.create(rec.ExecutionID, input(analytics, rotation.ModeCompromise), 0)
+			return err
+		}},
+		{"Rollback of another target under a running rotation", func() error {
+			_, err := f.rollback(rec.ExecutionID, input(analytics, rotation.ModeScheduled))
+			return err
+		}},
 		{"Notify rotated for a finished execution", func() error {
 			_, err := f.notify(rotation.NotifyRequest{Event: rotation.EventRotated, ExecutionID: finished.ExecutionID, Rotation: &finished})
 			return err
