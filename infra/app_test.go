@@ -83,25 +83,34 @@ func TestNagReportsNoUnsuppressedError(t *testing.T) {
 	}
 
 	// The checks must have run: cdk-nag reports every rule it applied,
-	// suppressed ones with their reason, next to the template.
-	report, err := os.Open(filepath.Join(testDir, "cdk.out", "AwsSolutions--ddr-test-NagReport.csv"))
-	if err != nil {
-		t.Fatalf("cdk-nag wrote no report, so its checks did not run: %v", err)
-	}
-	defer report.Close()
-	rows, err := csv.NewReader(report).ReadAll()
-	if err != nil {
-		t.Fatalf("reading the cdk-nag report: %v", err)
+	// suppressed ones with their reason, next to each template, the nested
+	// stacks' included.
+	reports, err := filepath.Glob(filepath.Join(testDir, "cdk.out", "AwsSolutions-*-NagReport.csv"))
+	if err != nil || len(reports) < 2 {
+		t.Fatalf("cdk-nag wrote %d reports (%v), want the main stack's and its nested stacks': its checks did not run", len(reports), err)
 	}
 	outcomes := map[string]string{} // rule -> last outcome, for the spot checks below
-	for _, row := range rows[1:] {
-		rule, resource, compliance, reason := row[0], row[1], row[2], row[3]
-		outcomes[rule] = compliance
-		if compliance == "Non-Compliant" {
-			t.Errorf("%s fails %s", resource, rule)
+	for _, path := range reports {
+		report, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if compliance == "Suppressed" && len(reason) < 80 {
-			t.Errorf("%s suppresses %s with a reason too short to convince a reviewer: %q", resource, rule, reason)
+		rows, err := csv.NewReader(report).ReadAll()
+		report.Close()
+		if err != nil {
+			t.Fatalf("reading the cdk-nag report %s: %v", path, err)
+		}
+		for _, row := range rows[1:] {
+			rule, resource, compliance, reason := row[0], row[1], row[2], row[3]
+			if outcomes[rule] != "Suppressed" {
+				outcomes[rule] = compliance
+			}
+			if compliance == "Non-Compliant" {
+				t.Errorf("%s fails %s", resource, rule)
+			}
+			if compliance == "Suppressed" && len(reason) < 80 {
+				t.Errorf("%s suppresses %s with a reason too short to convince a reviewer: %q", resource, rule, reason)
+			}
 		}
 	}
 	for rule, want := range map[string]string{"AwsSolutions-KMS5": "Compliant", "AwsSolutions-SNS3": "Compliant", "AwsSolutions-SF2": "Compliant", "AwsSolutions-SMG4": "Suppressed"} {

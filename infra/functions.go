@@ -14,8 +14,10 @@ import (
 )
 
 // stepAccess is what one step Lambda may do besides writing its own logs.
-// Secret actions apply to every target's secret, the admin's included,
-// because every step that calls Datadog reads the admin credential.
+// Secret actions apply to the deployment's secrets, addressed by name
+// prefix and the deployment's tag, so a step's policy is the same size for
+// any fleet. Only the steps that call Datadog read secret values: they
+// need the admin credential, and the team secrets they rotate.
 type stepAccess struct {
 	secretActions []string
 	// writesSecrets adds kms:GenerateDataKey to kms:Decrypt for steps that
@@ -29,6 +31,9 @@ type stepAccess struct {
 	describesExecutions bool
 	// publishes lets the step publish to the notification topic.
 	publishes bool
+	// listsSecrets lets the step call ListSecrets, to find the deployment's
+	// targets.
+	listsSecrets bool
 }
 
 // stepAccesses grants each step only the calls it makes.
@@ -44,8 +49,9 @@ var stepAccesses = map[deploy.Step]stepAccess{
 	},
 	deploy.StepStore: {
 		describesExecutions: true,
-		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
-		writesSecrets:       true,
+		// Store moves labels and reads tags; it never reads a value, so it
+		// cannot read the admin credential.
+		secretActions: []string{"secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"},
 	},
 	deploy.StepNotify: {
 		describesExecutions: true,
@@ -60,6 +66,9 @@ var stepAccesses = map[deploy.Step]stepAccess{
 		describesExecutions: true,
 		secretActions:       []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:UpdateSecretVersionStage"},
 		writesSecrets:       true,
+	},
+	deploy.StepListTargets: {
+		listsSecrets: true,
 	},
 }
 
@@ -127,10 +136,26 @@ func (s *rotationStack) stepEnvironment() map[string]*string {
 
 // grantStep gives a step's role what its access describes.
 func (s *rotationStack) grantStep(role awsiam.Role, access stepAccess) {
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(access.secretActions...),
-		Resources: s.secretARNs(),
-	}))
+	if len(access.secretActions) > 0 {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings(access.secretActions...),
+			Resources: &[]*string{s.deploymentSecretsARN()},
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"secretsmanager:ResourceTag/" + deploy.TagDeployment: s.cfg.Prefix,
+			}},
+		}))
+		suppressNag(role, "AwsSolutions-IAM5", "The step rotates any of the deployment's targets, found at run time: it may act on the secrets under the deployment's "+
+			"name prefix that carry the deployment's tag (secretsmanager:ResourceTag/"+deploy.TagDeployment+"), which only the stack sets and no ddrotate role may change, "+
+			"so the policy stays the same size for any fleet.", secretsFinding(s.cfg.SecretPrefix))
+	}
+	if access.listsSecrets {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("secretsmanager:ListSecrets"),
+			Resources: jsii.Strings("*"),
+		}))
+		suppressNag(role, "AwsSolutions-IAM5", "secretsmanager:ListSecrets supports no resource-level permissions and AWS requires \"*\" for it; "+
+			"it returns secrets' metadata and tags, never a value, and the step filters it by the deployment's tag and name prefix.", "Resource::*")
+	}
 	if access.readsSecretValues() {
 		keyActions := []string{"kms:Decrypt"}
 		if access.writesSecrets {

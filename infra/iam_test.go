@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -21,9 +22,13 @@ const (
 	inTargetMachine    = " if kms:EncryptionContext:aws:states:stateMachineArn=" + targetMachineARN
 	inFleetMachine     = " if kms:EncryptionContext:aws:states:stateMachineArn=" + fleetMachineARN
 	notificationsTopic = "topic:ddr-test-notifications"
+	// deploymentSecrets are the secrets under the test config's prefix,
+	// which policies narrow with the deployment's tag.
+	deploymentSecrets = arnPrefix + "secretsmanager:" + regionAccount + "secret:ddr-test/*"
+	ofTheDeployment   = " if secretsmanager:ResourceTag/ddrotate:deployment=ddr-test"
+	fleetChildren     = arnPrefix + "states:" + regionAccount + "execution:ddr-test-rotate-fleet/RotateEach:*"
+	fleetMapRunARN    = arnPrefix + "states:" + regionAccount + "stateMachine:ddr-test-rotate-fleet/RotateEach"
 )
-
-var allTargetSecrets = []string{"secret:ddr-test/payments", "secret:ddr-test/ddrotate-admin", "secret:ddr-test/search"}
 
 // actionsWithoutResourceLevel are the only actions any role may hold on
 // "*", each because IAM cannot scope it to a resource.
@@ -42,11 +47,14 @@ var actionsWithoutResourceLevel = map[string]string{
 	"xray:GetSamplingTargets":       "state machine X-Ray tracing",
 	"ec2:DescribeNetworkInterfaces": "Lambda network interfaces in the VPC",
 	"ec2:DescribeSubnets":           "Lambda network interfaces in the VPC",
+	"secretsmanager:ListSecrets":    "the listtargets step finds the deployment's secrets",
 }
 
 // scopedWildcards are the only resources with a wildcard inside an ARN:
-// run-time names within one state machine or one account's region.
-var scopedWildcards = []string{targetExecutions, networkInterfaces}
+// run-time names within one state machine or one account's region, and
+// the deployment's secrets, which every grant on them narrows with the
+// deployment's tag.
+var scopedWildcards = []string{targetExecutions, networkInterfaces, fleetChildren, deploymentSecrets}
 
 func TestWildcardResourcesOnlyForActionsWithoutResourceLevel(t *testing.T) {
 	s := synthTestStack(t)
@@ -61,6 +69,8 @@ func TestWildcardResourcesOnlyForActionsWithoutResourceLevel(t *testing.T) {
 				}
 			case strings.Contains(resource, "*") && !slices.Contains(scopedWildcards, resource):
 				t.Errorf("role %s: %q has an unexpected wildcard resource", roleID, grant)
+			case resource == deploymentSecrets && !strings.Contains(grant, ofTheDeployment):
+				t.Errorf("role %s: %q reaches the deployment's secrets without its tag", roleID, grant)
 			}
 		}
 	}
@@ -98,23 +108,31 @@ func TestStepRolesGrantOnlyTheirStep(t *testing.T) {
 		grantsOf([]string{"states:DescribeExecution"}, []string{targetExecutions}, ""),
 		grantsOf([]string{"kms:Decrypt"}, []string{"key"}, inTargetMachine),
 	)
+	secrets := func(actions ...string) []string {
+		return grantsOf(actions, []string{deploymentSecrets}, ofTheDeployment)
+	}
 	want := map[deploy.Step][]string{
 		deploy.StepCreate: slices.Concat(
-			grantsOf([]string{describe, getValue, putValue, moveLabels}, allTargetSecrets, ""),
+			secrets(describe, getValue, putValue, moveLabels),
 			writeKey,
 		),
-		deploy.StepVerify: slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
-		deploy.StepStore:  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
+		deploy.StepVerify: slices.Concat(secrets(describe, getValue), readKey),
+		// Store moves labels only: it reads no value, the admin's included.
+		deploy.StepStore: secrets(describe, moveLabels),
 		deploy.StepNotify: slices.Concat(
-			grantsOf([]string{describe}, allTargetSecrets, ""),
+			secrets(describe),
 			grantsOf([]string{"sns:Publish"}, []string{notificationsTopic}, ""),
 			grantsOf([]string{"kms:GenerateDataKey*", "kms:Decrypt"}, []string{"key"}, viaSNS),
 		),
-		deploy.StepDeleteOld: slices.Concat(grantsOf([]string{describe, getValue}, allTargetSecrets, ""), readKey),
-		deploy.StepRollback:  slices.Concat(grantsOf([]string{describe, getValue, moveLabels}, allTargetSecrets, ""), writeKey),
+		deploy.StepDeleteOld: slices.Concat(secrets(describe, getValue), readKey),
+		deploy.StepRollback:  slices.Concat(secrets(describe, getValue, moveLabels), writeKey),
+		// ListSecrets has no resource-level permissions.
+		deploy.StepListTargets: grantsOf([]string{"secretsmanager:ListSecrets"}, []string{"*"}, ""),
 	}
 	for step := range want {
-		want[step] = append(want[step], describeExecutions...)
+		if step != deploy.StepListTargets {
+			want[step] = append(want[step], describeExecutions...)
+		}
 	}
 	s := synthTestStack(t)
 	for _, step := range deploy.Steps() {
@@ -133,51 +151,97 @@ func TestStepRolesGrantOnlyTheirStep(t *testing.T) {
 	}
 }
 
-func TestTeamRolesReadOnlyTheirOwnSecret(t *testing.T) {
+// Each reader group has one role, assumable from its account with its
+// target's trust conditions only, which reads the deployment's secrets that
+// carry the group's tag; the policy names no secret.
+func TestReaderGroupRolesReadOnlyTheirGroupsSecrets(t *testing.T) {
 	s := synthTestStack(t)
-	wantTrust := map[string][]string{
-		"payments": {
-			"sts:AssumeRole by arn:<AWS::Partition>:iam::111111111111:root if sts:ExternalId=payments-reader",
-			"sts:AssumeRole by arn:<AWS::Partition>:iam::121212121212:root if sts:ExternalId=payments-reader",
-		},
-		"search": {"sts:AssumeRole by arn:<AWS::Partition>:iam::222222222222:root if aws:PrincipalOrgID=o-exampleorg1"},
+	groups := s.cfg.ReaderGroups()
+	if len(groups) != 3 {
+		t.Fatalf("%d reader groups, want payments' two accounts and search's one", len(groups))
 	}
-	for _, target := range s.cfg.Targets {
-		if target.IsAdmin() {
-			continue
-		}
-		t.Run(target.Name, func(t *testing.T) {
-			roleID, _ := s.resourceWith(t, "AWS::IAM::Role", "RoleName", "ddr-test-read-"+target.Name)
-			secret := "secret:ddr-test/" + target.Name
+	wantTrust := map[string]string{
+		"111111111111": "sts:AssumeRole by arn:<AWS::Partition>:iam::111111111111:root if sts:ExternalId=payments-reader",
+		"121212121212": "sts:AssumeRole by arn:<AWS::Partition>:iam::121212121212:root if sts:ExternalId=payments-reader",
+		"222222222222": "sts:AssumeRole by arn:<AWS::Partition>:iam::222222222222:root if aws:PrincipalOrgID=o-exampleorg1",
+	}
+	for _, g := range groups {
+		t.Run(g.Account, func(t *testing.T) {
+			roleID, _ := s.resourceWith(t, "AWS::IAM::Role", "RoleName", s.cfg.ReaderRoleName(g))
+			tagged := ofTheDeployment + " & secretsmanager:ResourceTag/" + g.TagKey() + "=read"
 			want := []string{
-				"kms:Decrypt on key if kms:EncryptionContext:SecretARN=" + secret + " & kms:ViaService=secretsmanager.<AWS::Region>.amazonaws.com",
-				"secretsmanager:DescribeSecret on " + secret,
-				"secretsmanager:GetSecretValue on " + secret,
+				"kms:Decrypt on key if StringLike:kms:EncryptionContext:SecretARN=" + deploymentSecrets + " & kms:ViaService=secretsmanager.<AWS::Region>.amazonaws.com",
+				"secretsmanager:DescribeSecret on " + deploymentSecrets + tagged,
+				"secretsmanager:GetSecretValue on " + deploymentSecrets + tagged,
 			}
 			if got := s.roleGrants(roleID); !slices.Equal(got, want) {
 				t.Errorf("role grants %q, want exactly %q", got, want)
 			}
-			if got := s.grantsOfTrust(roleID); !slices.Equal(got, wantTrust[target.Name]) {
-				t.Errorf("role is assumable as %q, want %q", got, wantTrust[target.Name])
+			if got := s.grantsOfTrust(roleID); !slices.Equal(got, []string{wantTrust[g.Account]}) {
+				t.Errorf("role is assumable as %q, want %q", got, wantTrust[g.Account])
 			}
 		})
 	}
 }
 
-func TestNoRoleButTheStepsReadsTheAdminSecret(t *testing.T) {
+// What the tags let each role read, worked out from the secrets' tags: a
+// reader group reads exactly the secrets of the targets that list its
+// account with its trust conditions; no group reads the admin's.
+func TestEachSecretIsReadableByItsOwnTeamOnly(t *testing.T) {
 	s := synthTestStack(t)
-	stepRoles := map[string]bool{}
-	for _, function := range s.resources("AWS::Lambda::Function") {
-		stepRoles[roleOf(function["Role"])] = true
-	}
-	for roleID := range s.resources("AWS::IAM::Role") {
-		for _, grant := range s.roleGrants(roleID) {
-			if strings.HasPrefix(grant, "secretsmanager:GetSecretValue on secret:ddr-test/ddrotate-admin") && !stepRoles[roleID] {
-				t.Errorf("role %s, not a step's, reads the admin credential", roleID)
+	readable := map[string][]string{} // group tag key → secrets whose tags let it read
+	adminTagged := false
+	for _, secret := range s.resources("AWS::SecretsManager::Secret") {
+		tags := map[string]string{}
+		for _, tag := range listOf(secret["Tags"]) {
+			tags[tag.(map[string]any)["Key"].(string)] = tag.(map[string]any)["Value"].(string)
+		}
+		if tags[deploy.TagDeployment] != "ddr-test" {
+			t.Errorf("secret %v does not carry the deployment's tag", secret["Name"])
+		}
+		for key, value := range tags {
+			if strings.HasPrefix(key, deploy.TagReaderPrefix) && value == deploy.ReaderTagValue {
+				readable[key] = append(readable[key], secret["Name"].(string))
+				adminTagged = adminTagged || tags[deploy.TagKind] == string(deploy.KindAdmin)
 			}
 		}
-		if name, _ := s.resources("AWS::IAM::Role")[roleID]["RoleName"].(string); name == "ddr-test-read-ddrotate-admin" {
-			t.Errorf("the admin target has a team role %s", roleID)
+	}
+	if adminTagged {
+		t.Error("the admin secret carries a reader group's tag")
+	}
+	want := map[string][]string{}
+	for _, g := range s.cfg.ReaderGroups() {
+		for _, target := range g.Targets {
+			want[g.TagKey()] = append(want[g.TagKey()], "ddr-test/"+target)
+		}
+	}
+	if !maps.EqualFunc(readable, want, func(a, b []string) bool {
+		return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+	}) {
+		t.Errorf("readable by tag %v, want %v", readable, want)
+	}
+}
+
+// Only the steps that call Datadog read secret values (and so the admin
+// credential); the reader roles read secrets only under their group's tag,
+// which the admin secret never carries.
+func TestNoRoleButTheDatadogStepsReadsTheAdminSecret(t *testing.T) {
+	s := synthTestStack(t)
+	readers := map[string]bool{}
+	for _, step := range []deploy.Step{deploy.StepCreate, deploy.StepVerify, deploy.StepDeleteOld, deploy.StepRollback} {
+		_, function := s.resourceWith(t, "AWS::Lambda::Function", "FunctionName", "ddr-test-"+string(step))
+		readers[roleOf(function["Role"])] = true
+	}
+	for roleID, role := range s.resources("AWS::IAM::Role") {
+		for _, grant := range s.roleGrants(roleID) {
+			if !strings.HasPrefix(grant, "secretsmanager:GetSecretValue") {
+				continue
+			}
+			name, _ := role["RoleName"].(string)
+			isReader := strings.HasPrefix(name, "ddr-test-read-") && strings.Contains(grant, "secretsmanager:ResourceTag/"+deploy.TagReaderPrefix)
+			if !readers[roleID] && !isReader {
+				t.Errorf("role %s reads secret values: %s", roleID, grant)
+			}
 		}
 	}
 }
@@ -194,15 +258,20 @@ func TestStateMachineRolesGrantWhatTheirDefinitionsCall(t *testing.T) {
 			grantsOf([]string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}, []string{"*"}, ""),
 		)
 	}
-	var functions []string
-	for _, step := range deploy.Steps() {
-		functions = append(functions, "function:ddr-test-"+string(step))
+	functions := func(machine deploy.Machine) []string {
+		var list []string
+		for _, step := range deploy.StepsOf(machine) {
+			list = append(list, "function:ddr-test-"+string(step))
+		}
+		return list
 	}
 	want := map[string][]string{
-		"ddr-test-rotate-target": slices.Concat(cdkGrants(targetMachineARN), grantsOf([]string{"lambda:InvokeFunction"}, functions, "")),
+		"ddr-test-rotate-target": slices.Concat(cdkGrants(targetMachineARN), grantsOf([]string{"lambda:InvokeFunction"}, functions(deploy.MachineRotateTarget), "")),
 		"ddr-test-rotate-fleet": slices.Concat(cdkGrants(fleetMachineARN),
-			grantsOf([]string{"states:StartExecution"}, []string{"state-machine:ddr-test-rotate-target"}, ""),
-			grantsOf([]string{"states:DescribeExecution", "states:StopExecution"}, []string{targetExecutions}, ""),
+			grantsOf([]string{"lambda:InvokeFunction"}, functions(deploy.MachineRotateFleet), ""),
+			grantsOf([]string{"states:StartExecution"}, []string{"state-machine:ddr-test-rotate-target", fleetMachineARN}, ""),
+			grantsOf([]string{"states:DescribeExecution", "states:StopExecution"}, []string{targetExecutions, fleetChildren}, ""),
+			grantsOf([]string{"kms:GenerateDataKey", "kms:Decrypt"}, []string{"key"}, " if kms:EncryptionContext:aws:states:stateMachineArn="+fleetMapRunARN),
 			grantsOf([]string{"events:PutTargets", "events:PutRule", "events:DescribeRule"},
 				[]string{arnPrefix + "events:" + regionAccount + "rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"}, ""),
 			grantsOf([]string{"kms:GenerateDataKey", "kms:Decrypt"}, []string{"key"}, inTargetMachine),
@@ -234,19 +303,15 @@ func TestKeyPolicyDelegatesToIAMAndLogDeliveryOnly(t *testing.T) {
 	s := synthTestStack(t)
 	_, key := s.resourceWith(t, "AWS::KMS::Key", "EnableKeyRotation", true)
 	// In a key policy "*" is the key itself; who may use it is the principal:
-	// this account, which delegates to IAM policies (CDK repeats the
-	// Secrets Manager subset that its secrets need), and the log delivery
+	// this account, which delegates to IAM policies, and the log delivery
 	// service that writes the state machines' logs.
 	thisAccount := " by arn:<AWS::Partition>:iam::<AWS::AccountId>:root"
 	want := []string{"kms:*" + thisAccount}
-	for _, action := range []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"} {
-		want = append(want, action+thisAccount+viaSecretsManager)
-	}
 	want = append(want, "kms:Decrypt* by delivery.logs.amazonaws.com")
 	// The direct readers' accounts (testdata: payments' reader) may decrypt
 	// through Secrets Manager and for the deployment's secrets only.
 	want = append(want, "kms:Decrypt by arn:<AWS::Partition>:iam::121212121212:root if "+
-		"StringLike:kms:EncryptionContext:SecretARN=arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:ddr-test/* & "+
+		"StringLike:kms:EncryptionContext:SecretARN="+deploymentSecrets+" & "+
 		"kms:ViaService=secretsmanager.<AWS::Region>.amazonaws.com")
 	slices.Sort(want)
 	if got := s.policyPrincipals(key["KeyPolicy"]); !slices.Equal(got, want) {

@@ -44,8 +44,21 @@ func main() {
 func run() error {
 	// The App takes its output directory (CDK_OUTDIR) and the CLI's context
 	// from the environment.
-	return synthesize(awscdk.NewApp(nil), os.Getenv)
+	return synthesize(awscdk.NewApp(&awscdk.AppProps{Context: defaultContext()}), os.Getenv)
 }
+
+// defaultContext is the context the app synthesizes with unless the CDK CLI
+// says otherwise: asset metadata on, as "cdk synth" has it, so that every
+// resource built from an asset (a Lambda's code, a nested stack's
+// template) names the asset's path in the cloud assembly, for tools that
+// stand the assembly up locally.
+func defaultContext() *map[string]any {
+	return &map[string]any{assetMetadataContextKey: true}
+}
+
+// assetMetadataContextKey is the CDK's context key for asset metadata
+// (cxapi's ASSET_RESOURCE_METADATA_ENABLED_CONTEXT).
+const assetMetadataContextKey = "aws:cdk:enable-asset-metadata"
 
 // synthesize builds the app from the inputs that app's context and getenv
 // name, and writes the cloud assembly.
@@ -53,7 +66,8 @@ func synthesize(app awscdk.App, getenv func(string) string) error {
 	if err := buildApp(app, appInputsFrom(app, getenv)); err != nil {
 		return err
 	}
-	return assemblyErrors(app.Synth(nil))
+	assembly := app.Synth(nil)
+	return errors.Join(assemblyErrors(assembly), assemblyLimits(assembly))
 }
 
 // appInputs are the files the app is built from.

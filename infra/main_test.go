@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -49,13 +50,20 @@ var fakeFunctionsDir = sync.OnceValue(func() string {
 	return dir
 })
 
-// synthesized is one synthesized stack: its template, both parsed and for
-// the assertions library, and the messages attached to it.
+// synthesized is one synthesized app: its main stack's template with the
+// resources of every nested stack merged in (a reference to a nested
+// stack's parameter replaced by what the main stack passes it), parsed and
+// for the assertions library, and the messages attached to it.
 type synthesized struct {
 	cfg      deploy.Config
 	raw      map[string]any
 	template assertions.Template
 	messages []*cxapi.SynthesisMessage
+	// nested are the nested stacks' templates, by their logical id in the
+	// main stack, as synthesized.
+	nested map[string]map[string]any
+	// dir is the cloud assembly's directory.
+	dir string
 }
 
 const testConfigPath = "testdata/config.json"
@@ -63,34 +71,107 @@ const testConfigPath = "testdata/config.json"
 // testStack is the app built from testdata/config.json as "cdk synth -c
 // config=..." builds it: a VPC, an existing alarm topic, every target kind.
 var testStack = sync.OnceValues(func() (*synthesized, error) {
+	return synthConfig(testConfigPath, filepath.Join(testDir, "cdk.out"))
+})
+
+// synthConfig builds and synthesizes the app from a config file into outdir,
+// checking the assembly as synthesize does.
+func synthConfig(configPath, outdir string) (*synthesized, error) {
+	context := *defaultContext()
+	context[configContextKey] = configPath
 	app := awscdk.NewApp(&awscdk.AppProps{
-		Outdir:  jsii.String(filepath.Join(testDir, "cdk.out")),
-		Context: &map[string]any{configContextKey: testConfigPath},
+		Outdir:  jsii.String(outdir),
+		Context: &context,
 	})
 	env := map[string]string{functionsDirEnvVar: fakeFunctionsDir()}
 	in := appInputsFrom(app, func(key string) string { return env[key] })
 	if err := buildApp(app, in); err != nil {
 		return nil, err
 	}
-	cfg, err := deploy.LoadConfig(testConfigPath)
+	cfg, err := deploy.LoadConfig(configPath)
 	if err != nil {
 		return nil, err
 	}
 	return readStack(app.Synth(nil), cfg)
-})
+}
 
 func readStack(assembly cxapi.CloudAssembly, cfg deploy.Config) (*synthesized, error) {
 	artifact := assembly.GetStackArtifact(jsii.String(cfg.Prefix))
-	data, err := os.ReadFile(*artifact.TemplateFullPath())
-	if err != nil {
+	dir := *assembly.Directory()
+	s := &synthesized{cfg: cfg, messages: *artifact.Messages(), nested: map[string]map[string]any{}, dir: dir}
+	if err := readJSON(*artifact.TemplateFullPath(), &s.raw); err != nil {
 		return nil, err
 	}
-	s := &synthesized{cfg: cfg, messages: *artifact.Messages()}
-	if err := json.Unmarshal(data, &s.raw); err != nil {
+	// The nested stacks' templates are file assets, named in the main
+	// stack by their hash.
+	var assets struct {
+		Files map[string]struct {
+			Source struct{ Path string } `json:"source"`
+		} `json:"files"`
+	}
+	if err := readJSON(filepath.Join(dir, cfg.Prefix+".assets.json"), &assets); err != nil {
 		return nil, err
 	}
+	resources := s.raw["Resources"].(map[string]any)
+	merged := map[string]any{}
+	for id, r := range resources {
+		merged[id] = r
+		resource := r.(map[string]any)
+		if resource["Type"] != "AWS::CloudFormation::Stack" {
+			continue
+		}
+		props := resource["Properties"].(map[string]any)
+		url := props["TemplateURL"].(map[string]any)["Fn::Join"].([]any)[1].([]any)
+		hash := strings.TrimSuffix(strings.TrimPrefix(url[len(url)-1].(string), "/"), ".json")
+		var nested map[string]any
+		if err := readJSON(filepath.Join(dir, assets.Files[hash].Source.Path), &nested); err != nil {
+			return nil, err
+		}
+		s.nested[id] = nested
+		parameters, _ := props["Parameters"].(map[string]any)
+		for nestedID, nr := range nested["Resources"].(map[string]any) {
+			if _, clash := merged[nestedID]; clash {
+				return nil, fmt.Errorf("logical id %s is in two templates", nestedID)
+			}
+			merged[nestedID] = resolveParameters(nr, parameters)
+		}
+	}
+	s.raw["Resources"] = merged
 	s.template = assertions.Template_FromJSON(&s.raw, nil)
 	return s, nil
+}
+
+// resolveParameters replaces each reference to a nested stack's parameter
+// with the value the main stack passes it.
+func resolveParameters(v any, parameters map[string]any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = resolveParameters(e, parameters)
+		}
+		return out
+	case map[string]any:
+		if ref, ok := x["Ref"].(string); ok && len(x) == 1 {
+			if value, ok := parameters[ref]; ok {
+				return value
+			}
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = resolveParameters(e, parameters)
+		}
+		return out
+	}
+	return v
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
 }
 
 func synthTestStack(t *testing.T) *synthesized {

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // subscriptionProtocols are the endpoints a team may subscribe: the ones that
@@ -11,9 +16,12 @@ import (
 var subscriptionProtocols = []string{"sqs", "lambda", "email", "email-json", "https"}
 
 // newNotificationTopic creates the topic the notify step publishes rotation
-// events to. Each team's accounts may subscribe; messages carry the
+// events to. Every team account may subscribe; messages carry the
 // attributes "target" and "event" for the team's filter policy, and hold
-// key ids and last4s only, never a key.
+// key ids and last4s only, never a key. The policy has one statement per
+// organization the teams subscribe from, listing their accounts
+// (aws:PrincipalAccount), so it grows with the number of team accounts and
+// not with the number of targets.
 func (s *rotationStack) newNotificationTopic() awssns.Topic {
 	topic := awssns.NewTopic(s.stack, jsii.String("Notifications"), &awssns.TopicProps{
 		TopicName:   jsii.String(s.cfg.Prefix + "-notifications"),
@@ -21,16 +29,17 @@ func (s *rotationStack) newNotificationTopic() awssns.Topic {
 		MasterKey:   s.key,
 		EnforceSSL:  jsii.Bool(true),
 	})
-	for _, target := range s.cfg.Targets {
-		if target.IsAdmin() {
-			continue
+	subscribers := deploy.SubscriberAccounts(s.cfg)
+	for _, org := range slices.Sorted(maps.Keys(subscribers)) {
+		equals := map[string]any{
+			"sns:Protocol":         subscriptionProtocols,
+			"aws:PrincipalAccount": subscribers[org],
 		}
-		equals := map[string]any{"sns:Protocol": subscriptionProtocols}
-		if target.OrganizationID != "" {
-			equals["aws:PrincipalOrgID"] = target.OrganizationID
+		if org != "" {
+			equals["aws:PrincipalOrgID"] = org
 		}
 		topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Principals: accountPrincipals(target.Accounts),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 			Actions:    jsii.Strings("sns:Subscribe"),
 			Resources:  jsii.Strings(*topic.TopicArn()),
 			Conditions: &map[string]any{"StringEquals": equals},

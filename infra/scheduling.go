@@ -28,7 +28,7 @@ func (s *rotationStack) newSchedule(fleet awsstepfunctions.StateMachine) {
 		Schedule:    awsevents.Schedule_Expression(jsii.String(s.cfg.Schedule)),
 		Targets: &[]awsevents.IRuleTarget{
 			awseventstargets.NewSfnStateMachine(fleet, &awseventstargets.SfnStateMachineProps{
-				Input: awsevents.RuleTargetInput_FromObject(deploy.ScheduledRunInput(s.cfg.TargetNames())),
+				Input: awsevents.RuleTargetInput_FromObject(deploy.ScheduledRunInput()),
 				Role:  role,
 			}),
 		},

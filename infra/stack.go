@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -23,19 +22,19 @@ type RotationStackProps struct {
 
 // rotationStack carries what the parts of the stack share while it is built.
 type rotationStack struct {
-	stack   awscdk.Stack
-	cfg     deploy.Config
-	key     awskms.Key
-	secrets []awssecretsmanager.Secret // one per cfg.Targets entry, same order
-	topic   awssns.Topic
-	// directReaderAccounts are the accounts of every target's readers.
-	directReaderAccounts map[string]bool
+	stack awscdk.Stack
+	cfg   deploy.Config
+	key   awskms.Key
+	topic awssns.Topic
 }
 
 // NewRotationStack defines everything ddrotate deploys: the key, the secrets,
 // the step Lambdas, the state machines, the schedule, the notification topic,
-// the team roles and the alarms. Its inputs must have been checked first (as
-// buildApp does): it adds constructs as it goes and cannot take them back.
+// the read roles and the alarms. The team targets' secrets and the read
+// roles are spread over nested stacks (see newTargetStacks), so that no
+// template grows with the fleet past CloudFormation's limits; nothing else
+// does grow with it. Its inputs must have been checked first (as buildApp
+// does): it adds constructs as it goes and cannot take them back.
 func NewRotationStack(scope constructs.Construct, id string, props *RotationStackProps) awscdk.Stack {
 	s := &rotationStack{
 		stack: awscdk.NewStack(scope, jsii.String(id), &props.StackProps),
@@ -48,10 +47,8 @@ func NewRotationStack(scope constructs.Construct, id string, props *RotationStac
 		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
 	})
 	s.topic = s.newNotificationTopic()
-	s.directReaderAccounts = map[string]bool{}
-	for _, target := range s.cfg.Targets {
-		s.secrets = append(s.secrets, s.newTarget(target))
-	}
+	s.newAdminSecret()
+	s.newTargetStacks()
 	s.grantDirectReadersKey()
 	functions := s.newStepFunctions(props.FunctionsDir)
 	targetMachine, fleetMachine := s.newStateMachines(functions)
@@ -63,15 +60,6 @@ func NewRotationStack(scope constructs.Construct, id string, props *RotationStac
 		Value:       s.topic.TopicArn(),
 	})
 	return s.stack
-}
-
-// secretARNs lists the ARNs of every target's secret, the admin's included.
-func (s *rotationStack) secretARNs() *[]*string {
-	arns := make([]*string, len(s.secrets))
-	for i, secret := range s.secrets {
-		arns[i] = secret.SecretArn()
-	}
-	return &arns
 }
 
 // stateMachineARN builds a state machine's ARN from its name, so that the

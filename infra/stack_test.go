@@ -41,10 +41,12 @@ func TestOneSecretPerTargetTaggedForTheSteps(t *testing.T) {
 		target string
 		tags   map[string]string
 	}{
-		{"payments", map[string]string{deploy.TagTarget: "payments", deploy.TagKind: string(deploy.KindAPIKey), deploy.TagGraceSeconds: "129600", deploy.TagMaxGraceSeconds: "604800"}},
-		{"ddrotate-admin", map[string]string{deploy.TagTarget: "ddrotate-admin", deploy.TagKind: string(deploy.KindAdmin), deploy.TagGraceSeconds: "3600", deploy.TagMaxGraceSeconds: "604800"}},
+		{"payments", map[string]string{deploy.TagTarget: "payments", deploy.TagKind: string(deploy.KindAPIKey), deploy.TagGraceSeconds: "129600", deploy.TagMaxGraceSeconds: "604800",
+			deploy.TagDeployment: "ddr-test", readerTag("111111111111", "payments-reader", ""): "read", readerTag("121212121212", "payments-reader", ""): "read"}},
+		{"ddrotate-admin", map[string]string{deploy.TagTarget: "ddrotate-admin", deploy.TagKind: string(deploy.KindAdmin), deploy.TagGraceSeconds: "3600", deploy.TagMaxGraceSeconds: "604800",
+			deploy.TagDeployment: "ddr-test"}},
 		{"search", map[string]string{deploy.TagTarget: "search", deploy.TagKind: string(deploy.KindAPIAppKey), deploy.TagGraceSeconds: "129600", deploy.TagMaxGraceSeconds: "604800",
-			deploy.TagServiceAccountID: "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}},
+			deploy.TagServiceAccountID: "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", deploy.TagDeployment: "ddr-test", readerTag("222222222222", "", "o-exampleorg1"): "read"}},
 	}
 	s.resourceCountIs(t, "AWS::SecretsManager::Secret", len(tests))
 	for _, tt := range tests {
@@ -73,14 +75,17 @@ func TestStepFunctionsRunTheBuiltBundles(t *testing.T) {
 	s := synthTestStack(t)
 	s.resourceCountIs(t, "AWS::Lambda::Function", len(deploy.Steps()))
 	wantEnvironment := map[string]string{
-		deploy.EnvSecretPrefix:    "ddr-test/",
-		deploy.EnvAdminSecretID:   "ddr-test/ddrotate-admin",
-		deploy.EnvTopicARN:        notificationsTopic,
-		deploy.EnvSite:            string(deploy.SiteEU1),
-		deploy.EnvDefaultGrace:    "129600",
-		deploy.EnvOldKeyUsageLag:  "3600",
-		deploy.EnvStateMachineARN: targetMachineARN,
-		deploy.EnvLogLevel:        deploy.StepLogLevel,
+		deploy.EnvSecretPrefix:                    "ddr-test/",
+		deploy.EnvAdminSecretID:                   "ddr-test/ddrotate-admin",
+		deploy.EnvTopicARN:                        notificationsTopic,
+		deploy.EnvSite:                            string(deploy.SiteEU1),
+		deploy.EnvDefaultGrace:                    "129600",
+		deploy.EnvOldKeyUsageLag:                  "3600",
+		deploy.EnvStateMachineARN:                 targetMachineARN,
+		deploy.EnvLogLevel:                        deploy.StepLogLevel,
+		deploy.EnvDeployment:                      "ddr-test",
+		deploy.EnvFleetMaxConcurrency:             "10",
+		deploy.EnvFleetToleratedFailurePercentage: "100",
 	}
 	for _, step := range deploy.Steps() {
 		t.Run(string(step), func(t *testing.T) {
@@ -146,16 +151,23 @@ func TestStateMachinesLogWithoutDataAndTrace(t *testing.T) {
 
 func TestDeployedDefinitionsAreTheEmbeddedOnes(t *testing.T) {
 	s := synthTestStack(t)
-	wantSubstitutions := map[string]string{deploy.RotateTargetStateMachinePlaceholder: "state-machine:ddr-test-rotate-target"}
-	for _, step := range deploy.Steps() {
-		wantSubstitutions[step.Placeholder()] = "function:ddr-test-" + string(step)
+	substitutions := func(machine deploy.Machine) map[string]string {
+		want := map[string]string{}
+		for _, step := range deploy.StepsOf(machine) {
+			want[step.Placeholder()] = "function:ddr-test-" + string(step)
+		}
+		if machine == deploy.MachineRotateFleet {
+			want[deploy.RotateTargetStateMachinePlaceholder] = "state-machine:ddr-test-rotate-target"
+		}
+		return want
 	}
 	tests := []struct {
-		name       string
-		definition []byte
+		name              string
+		definition        []byte
+		wantSubstitutions map[string]string
 	}{
-		{"ddr-test-rotate-target", statemachine.RotateTargetDefinition},
-		{"ddr-test-rotate-fleet", statemachine.RotateFleetDefinition},
+		{"ddr-test-rotate-target", statemachine.RotateTargetDefinition, substitutions(deploy.MachineRotateTarget)},
+		{"ddr-test-rotate-fleet", statemachine.RotateFleetDefinition, substitutions(deploy.MachineRotateFleet)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,13 +177,17 @@ func TestDeployedDefinitionsAreTheEmbeddedOnes(t *testing.T) {
 			// Substitute both with the label of what each placeholder
 			// resolves to, checking that every placeholder is bound to the
 			// resource the placeholder's name promises.
-			for placeholder, value := range machine["DefinitionSubstitutions"].(map[string]any) {
+			given := machine["DefinitionSubstitutions"].(map[string]any)
+			if len(given) != len(tt.wantSubstitutions) {
+				t.Errorf("%d substitutions, want %d: each machine gets its own steps' functions only", len(given), len(tt.wantSubstitutions))
+			}
+			for placeholder, value := range given {
 				got := s.label(value)
-				if got != wantSubstitutions[placeholder] {
-					t.Errorf("${%s} = %s, want %s", placeholder, got, wantSubstitutions[placeholder])
+				if got != tt.wantSubstitutions[placeholder] {
+					t.Errorf("${%s} = %s, want %s", placeholder, got, tt.wantSubstitutions[placeholder])
 				}
 				deployed = strings.ReplaceAll(deployed, "${"+placeholder+"}", got)
-				embedded = strings.ReplaceAll(embedded, "${"+placeholder+"}", wantSubstitutions[placeholder])
+				embedded = strings.ReplaceAll(embedded, "${"+placeholder+"}", tt.wantSubstitutions[placeholder])
 			}
 			if strings.Contains(deployed, "${") {
 				t.Errorf("the deployed definition keeps an unsubstituted placeholder")
@@ -187,7 +203,9 @@ func TestDeployedDefinitionsAreTheEmbeddedOnes(t *testing.T) {
 	}
 }
 
-func TestScheduleStartsTheFleetWithEveryTarget(t *testing.T) {
+// The schedule starts the fleet with its mode only: the run lists the
+// targets itself, so the rule's input does not grow with the fleet.
+func TestScheduleStartsTheFleetWithoutListingTargets(t *testing.T) {
 	s := synthTestStack(t)
 	s.hasResourceProperties(t, "AWS::Events::Rule", map[string]any{
 		"ScheduleExpression": "cron(0 3 ? * MON *)",
@@ -198,15 +216,8 @@ func TestScheduleStartsTheFleetWithEveryTarget(t *testing.T) {
 	if got := s.label(target["Arn"]); got != "state-machine:ddr-test-rotate-fleet" {
 		t.Errorf("the schedule starts %s, want the fleet state machine", got)
 	}
-	var input struct {
-		Mode    string   `json:"mode"`
-		Targets []string `json:"targets"`
-	}
-	if err := json.Unmarshal([]byte(target["Input"].(string)), &input); err != nil {
-		t.Fatalf("rule input: %v", err)
-	}
-	if want := []string{"payments", "ddrotate-admin", "search"}; input.Mode != "scheduled" || !slices.Equal(input.Targets, want) {
-		t.Errorf("rule input = %+v, want mode scheduled with targets %v", input, want)
+	if got := target["Input"].(string); got != `{"mode":"scheduled"}` {
+		t.Errorf("rule input = %s, want the mode only", got)
 	}
 }
 
@@ -219,10 +230,10 @@ func TestNotificationTopicIsTLSOnlyAndTeamsMaySubscribe(t *testing.T) {
 			statements = append(statements, s.topicStatements(policy["PolicyDocument"])...)
 		}
 	}
-	protocols := " if sns:Protocol=sqs|lambda|email|email-json|https"
+	protocols := "sns:Protocol=sqs|lambda|email|email-json|https"
 	want := []string{
-		"Allow sns:Subscribe by arn:<AWS::Partition>:iam::111111111111:root|arn:<AWS::Partition>:iam::121212121212:root" + protocols,
-		"Allow sns:Subscribe by arn:<AWS::Partition>:iam::222222222222:root if aws:PrincipalOrgID=o-exampleorg1 & sns:Protocol=sqs|lambda|email|email-json|https",
+		"Allow sns:Subscribe by * if aws:PrincipalAccount=111111111111|121212121212 & " + protocols,
+		"Allow sns:Subscribe by * if aws:PrincipalAccount=222222222222 & aws:PrincipalOrgID=o-exampleorg1 & " + protocols,
 		"Deny sns:Publish by * if Bool:aws:SecureTransport=false",
 	}
 	if !slices.Equal(statements, want) {
@@ -271,21 +282,22 @@ func TestAlarmsOnFailedTimedOutAndAbortedExecutions(t *testing.T) {
 	}
 }
 
-func TestOutputsNameTopicStateMachinesSecretsAndTeamRoles(t *testing.T) {
+// The outputs do not grow with the fleet: no per-target output (the
+// secrets' and read roles' names are deterministic, see the README).
+func TestOutputsNameTopicAndStateMachines(t *testing.T) {
 	s := synthTestStack(t)
 	var got []string
 	for _, output := range s.raw["Outputs"].(map[string]any) {
 		got = append(got, s.label(output.(map[string]any)["Value"]))
 	}
 	slices.Sort(got)
-	want := []string{
-		"role:ddr-test-read-payments", "role:ddr-test-read-search",
-		"secret:ddr-test/ddrotate-admin", "secret:ddr-test/payments", "secret:ddr-test/search",
-		"state-machine:ddr-test-rotate-fleet", "state-machine:ddr-test-rotate-target",
-		notificationsTopic,
-	}
+	want := []string{"state-machine:ddr-test-rotate-fleet", "state-machine:ddr-test-rotate-target", notificationsTopic}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("outputs = %q, want %q", got, want)
 	}
+}
+
+func readerTag(account, externalID, organizationID string) string {
+	return deploy.ReaderGroup{Account: account, ExternalID: externalID, OrganizationID: organizationID}.TagKey()
 }

@@ -30,23 +30,21 @@ const cdkStateMachineWildcards = "Added by CDK for the state machine's logging a
 // newStateMachines deploys the embedded definitions unchanged, with the
 // Lambda and state machine ARNs substituted for their placeholders.
 func (s *rotationStack) newStateMachines(functions map[deploy.Step]awslambda.Function) (target, fleet awsstepfunctions.StateMachine) {
-	lambdaSubstitutions := map[string]*string{}
-	functionARNs := []*string{}
-	for _, step := range deploy.Steps() {
-		lambdaSubstitutions[step.Placeholder()] = functions[step].FunctionArn()
-		functionARNs = append(functionARNs, functions[step].FunctionArn())
-	}
-	target = s.newStateMachine("RotateTarget", s.targetMachineName(), statemachine.RotateTargetDefinition, lambdaSubstitutions)
+	target = s.newStateMachine("RotateTarget", s.targetMachineName(), statemachine.RotateTargetDefinition, s.lambdaSubstitutions(functions, deploy.MachineRotateTarget))
 	target.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("lambda:InvokeFunction"),
-		Resources: &functionARNs,
+		Resources: s.functionARNs(functions, deploy.MachineRotateTarget),
 	}))
 
 	suppressNag(target.Role(), "AwsSolutions-IAM5", cdkStateMachineWildcards, "Resource::*")
 
-	fleet = s.newStateMachine("RotateFleet", s.fleetMachineName(), statemachine.RotateFleetDefinition, map[string]*string{
-		deploy.RotateTargetStateMachinePlaceholder: target.StateMachineArn(),
-	})
+	fleetSubstitutions := s.lambdaSubstitutions(functions, deploy.MachineRotateFleet)
+	fleetSubstitutions[deploy.RotateTargetStateMachinePlaceholder] = target.StateMachineArn()
+	fleet = s.newStateMachine("RotateFleet", s.fleetMachineName(), statemachine.RotateFleetDefinition, fleetSubstitutions)
+	fleet.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: s.functionARNs(functions, deploy.MachineRotateFleet),
+	}))
 	fleet.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("states:StartExecution"),
 		Resources: &[]*string{target.StateMachineArn()},
@@ -54,6 +52,18 @@ func (s *rotationStack) newStateMachines(functions map[deploy.Step]awslambda.Fun
 	fleet.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("states:DescribeExecution", "states:StopExecution"),
 		Resources: &[]*string{s.executionsARN(s.targetMachineName())},
+	}))
+	// The Distributed Map runs each target as a child workflow execution of
+	// the fleet machine itself, which it starts, follows and stops when the
+	// Map Run fails. The machine's own ARN is built from its name: a
+	// reference would make the role depend on the machine that depends on it.
+	fleet.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("states:StartExecution"),
+		Resources: &[]*string{s.stateMachineARN(s.fleetMachineName())},
+	}))
+	fleet.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("states:DescribeExecution", "states:StopExecution"),
+		Resources: &[]*string{s.executionsARN(s.fleetMachineName() + "/" + fleetMapLabel)},
 	}))
 	fleet.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("events:PutTargets", "events:PutRule", "events:DescribeRule"),
@@ -65,16 +75,23 @@ func (s *rotationStack) newStateMachines(functions map[deploy.Step]awslambda.Fun
 		})},
 	}))
 	// The child executions' input and output are encrypted with the key in
-	// the rotate-target machine's context: starting one and following it
-	// need the key in that context only.
+	// the rotate-target machine's context, and the Map Run's child workflow
+	// executions in the context of the fleet machine qualified by the Map's
+	// label: starting and following each needs the key in that context only.
 	fleet.AddToRolePolicy(s.keyStatement([]string{"kms:GenerateDataKey", "kms:Decrypt"}, map[string]any{
 		"kms:EncryptionContext:aws:states:stateMachineArn": s.stateMachineARN(s.targetMachineName()),
+	}))
+	fleet.AddToRolePolicy(s.keyStatement([]string{"kms:GenerateDataKey", "kms:Decrypt"}, map[string]any{
+		"kms:EncryptionContext:aws:states:stateMachineArn": s.stateMachineARN(s.fleetMachineName() + "/" + fleetMapLabel),
 	}))
 
 	suppressNag(fleet.Role(), "AwsSolutions-IAM5", cdkStateMachineWildcards, "Resource::*")
 	suppressNag(fleet.Role(), "AwsSolutions-IAM5", "A .sync child execution's ARN is only known once it starts; the wildcard covers the executions of the "+
 		s.targetMachineName()+" state machine only, which the fleet follows to completion and stops if the fleet run is stopped.",
 		executionsFinding(s.targetMachineName()))
+	suppressNag(fleet.Role(), "AwsSolutions-IAM5", "The Distributed Map's child workflow executions are named at run time; the wildcard covers the executions of the "+
+		"fleet machine's "+fleetMapLabel+" Map Runs only, which the fleet follows to completion and stops when the Map Run fails.",
+		executionsFinding(s.fleetMachineName()+"/"+fleetMapLabel))
 
 	awscdk.NewCfnOutput(s.stack, jsii.String("RotateTargetStateMachineArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String(`Rotates one target; start it with {"target": "<name>", "mode": "compromise"} after a suspected leak`),
@@ -85,6 +102,29 @@ func (s *rotationStack) newStateMachines(functions map[deploy.Step]awslambda.Fun
 		Value:       fleet.StateMachineArn(),
 	})
 	return target, fleet
+}
+
+// fleetMapLabel is the Label of the rotate-fleet definition's Distributed
+// Map, which qualifies its child workflow executions' ARNs.
+const fleetMapLabel = "RotateEach"
+
+// lambdaSubstitutions maps the placeholders of machine's steps to their
+// functions' ARNs.
+func (s *rotationStack) lambdaSubstitutions(functions map[deploy.Step]awslambda.Function, machine deploy.Machine) map[string]*string {
+	substitutions := map[string]*string{}
+	for _, step := range deploy.StepsOf(machine) {
+		substitutions[step.Placeholder()] = functions[step].FunctionArn()
+	}
+	return substitutions
+}
+
+// functionARNs lists the ARNs of machine's steps' functions.
+func (s *rotationStack) functionARNs(functions map[deploy.Step]awslambda.Function, machine deploy.Machine) *[]*string {
+	var arns []*string
+	for _, step := range deploy.StepsOf(machine) {
+		arns = append(arns, functions[step].FunctionArn())
+	}
+	return &arns
 }
 
 // newStateMachine creates a Standard state machine from a definition, with

@@ -20,16 +20,21 @@ func placeholdersOf(definition []byte) []string {
 }
 
 // The definitions call every step and nothing else: each placeholder they
-// hold is one the CDK stack and the local runner substitute.
+// hold is one the CDK stack and the local runner substitute, and each
+// machine calls exactly the steps the deploy contract gives it.
 func TestPlaceholdersAreTheDeployContracts(t *testing.T) {
-	var steps []string
-	for _, step := range deploy.Steps() {
-		steps = append(steps, step.Placeholder())
+	placeholders := func(machine deploy.Machine) []string {
+		var list []string
+		for _, step := range deploy.StepsOf(machine) {
+			list = append(list, step.Placeholder())
+		}
+		return list
 	}
-	if got, want := placeholdersOf(RotateTargetDefinition), slices.Sorted(slices.Values(steps)); !slices.Equal(got, want) {
+	if got, want := placeholdersOf(RotateTargetDefinition), slices.Sorted(slices.Values(placeholders(deploy.MachineRotateTarget))); !slices.Equal(got, want) {
 		t.Errorf("rotate-target holds placeholders %q, want one per step %q", got, want)
 	}
-	if got, want := placeholdersOf(RotateFleetDefinition), []string{deploy.RotateTargetStateMachinePlaceholder}; !slices.Equal(got, want) {
+	want := slices.Sorted(slices.Values(append(placeholders(deploy.MachineRotateFleet), deploy.RotateTargetStateMachinePlaceholder)))
+	if got := placeholdersOf(RotateFleetDefinition); !slices.Equal(got, want) {
 		t.Errorf("rotate-fleet holds placeholders %q, want %q", got, want)
 	}
 }

@@ -96,7 +96,7 @@ func TestGracePeriodPerTarget(t *testing.T) {
 func TestFleetRotation(t *testing.T) {
 	w := newWorld(t)
 	before := w.snapshot()
-	x, err := w.RotateFleet(context.Background(), w.TargetNames(), rotation.ModeScheduled)
+	x, err := w.RotateFleet(context.Background(), rotation.ModeScheduled)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestFleetRotationWithAFailingTarget(t *testing.T) {
 	before := w.snapshot()
 	broken, _ := w.CurrentKeys("payments")
 	w.Datadog.RevokeAPIKey(broken.APIKeyID) // scheduled mode refuses a key that no longer works
-	x, err := w.RotateFleet(context.Background(), w.TargetNames(), rotation.ModeScheduled)
+	x, err := w.RotateFleet(context.Background(), rotation.ModeScheduled)
 	if err != nil {
 		t.Fatal(err)
 	}

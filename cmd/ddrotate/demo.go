@@ -74,11 +74,18 @@ func demoCommand(ctx context.Context, args []string, out io.Writer) (err error) 
 	for _, name := range env.TargetNames() {
 		before[name], _ = env.CurrentKeys(name)
 	}
-	fleet, err := env.RotateFleet(ctx, env.TargetNames(), rotation.ModeScheduled)
+	fleet, err := env.RotateFleet(ctx, rotation.ModeScheduled)
 	if err != nil {
 		return err
 	}
 	p.line("fleet execution %s: %s (%d state transitions)", fleet.Name(), fleet.Status(), fleet.Transitions())
+	for _, run := range env.Engine.MapRuns() {
+		if run.Execution() == fleet {
+			c := run.Counts()
+			p.line("  found %d targets by the deployment's tag; Distributed Map run: %d succeeded, %d failed, at most %d at a time, each in a child execution of its own",
+				c.Total, c.Succeeded, c.Failed+c.TimedOut+c.Aborted, run.MaxConcurrency())
+		}
+	}
 	for _, x := range env.Engine.Executions() {
 		if x.StateMachineARN() == env.TargetMachineARN {
 			p.timeline(env, x)

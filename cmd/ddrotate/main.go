@@ -21,6 +21,7 @@ commands:
   demo    run a full local demonstration on embedded emulators and check the invariants
   serve   run the Datadog and AWS emulators with a seeded deployment until interrupted
   run     rotate one target against a running "ddrotate serve"
+  targets print each target's secret and the read roles its accounts assume, from a config
 
 Run "ddrotate <command> -h" for a command's flags.
 `
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serveCommand(ctx, args[1:], stdout)
 	case "run":
 		err = runCommand(ctx, args[1:], stdout)
+	case "targets":
+		err = targetsCommand(ctx, args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

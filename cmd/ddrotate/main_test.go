@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ddrotate/ddrotate/internal/localenv"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // The README's main command: the demo runs the whole system and exits 0
@@ -68,6 +69,31 @@ func TestCommandLineMistakes(t *testing.T) {
 		}
 		if errOut.Len() == 0 {
 			t.Errorf("ddrotate %v printed no explanation", args)
+		}
+	}
+}
+
+// `ddrotate targets` says, from the config alone, which secret each target
+// has and which role each of its accounts assumes: what the stack's
+// per-target outputs used to say.
+func TestTargetsPrintsEachTargetsSecretAndReadRoles(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"targets", "-config", "../../ddrotate.config.example.json", "-account", "999999999999"}, &out, &errOut); code != 0 {
+		t.Fatalf("targets exited %d: %s", code, errOut.String())
+	}
+	cfg, err := deploy.LoadConfig("../../ddrotate.config.example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range cfg.ReaderGroups() {
+		if want := "from " + g.Account + ": assume arn:aws:iam::999999999999:role/" + cfg.ReaderRoleName(g); !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, want := range []string{"payments\tsecret ddrotate/payments", "(ExternalId ddrotate-payments)", "admin\tsecret ddrotate/admin\n\tread by ddrotate's steps only",
+		"reader arn:aws:iam::333333333333:role/ingest-datadog-forwarder reads it directly"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -58,10 +58,15 @@ type fakeSteps struct {
 	failCreate    map[string]error // by target
 	verifyErr     error
 	deleteErr     error
+	// targets, maxConcurrency and toleratedPercentage are what listtargets
+	// answers.
+	targets             []string
+	maxConcurrency      int
+	toleratedPercentage float64
 }
 
 func newFakeSteps() *fakeSteps {
-	return &fakeSteps{calls: map[deploy.Step][]string{}, failCreate: map[string]error{}}
+	return &fakeSteps{calls: map[deploy.Step][]string{}, failCreate: map[string]error{}, maxConcurrency: 10, toleratedPercentage: 100}
 }
 
 func (f *fakeSteps) called(step deploy.Step, target string) {
@@ -108,6 +113,9 @@ func (f *fakeSteps) handlers() map[deploy.Step]any {
 		deploy.StepRollback: func(req rotationRequest) error {
 			f.called(deploy.StepRollback, req.Input.Target)
 			return nil
+		},
+		deploy.StepListTargets: func() (map[string]any, error) {
+			return map[string]any{"targets": f.targets, "count": len(f.targets), "maxConcurrency": f.maxConcurrency, "toleratedFailurePercentage": f.toleratedPercentage}, nil
 		},
 	}
 }
@@ -240,86 +248,87 @@ func TestRotateTargetReportsAFailureAfterStore(t *testing.T) {
 
 func TestRotateFleet(t *testing.T) {
 	tests := []struct {
-		name       string
-		failing    string
-		wantStatus Status
-		wantResult string
+		name                string
+		failing             string
+		maxConcurrency      int
+		toleratedPercentage float64
+		wantStatus          Status
+		wantError           string
+		wantCounts          MapRunCounts
+		wantRotated         []string
 	}{
-		{"every target rotates", "", StatusSucceeded, `[
-			{"target": "a", "outcome": "rotated"}, {"target": "b", "outcome": "rotated"}, {"target": "c", "outcome": "rotated"}]`},
-		{"one target fails, the others rotate", "b", StatusFailed, `[
-			{"target": "a", "outcome": "rotated"}, {"target": "b", "outcome": "failed", "error": "States.TaskFailed"}, {"target": "c", "outcome": "rotated"}]`},
+		{"every target rotates", "", 10, 100, StatusSucceeded, "",
+			MapRunCounts{Succeeded: 3, Total: 3}, []string{"a", "b", "c"}},
+		{"one target fails, the others rotate", "b", 10, 100, StatusFailed, "FleetRotationFailed",
+			MapRunCounts{Succeeded: 2, Failed: 1, Total: 3}, []string{"a", "c"}},
+		{"one failure of three is more than 10% tolerated: the run stops", "b", 1, 10, StatusFailed, "States.ExceedToleratedFailureThreshold",
+			MapRunCounts{Succeeded: 1, Failed: 1, Pending: 1, Total: 3}, []string{"a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			steps := newFakeSteps()
+			steps.targets = []string{"a", "b", "c"}
+			steps.maxConcurrency, steps.toleratedPercentage = tt.maxConcurrency, tt.toleratedPercentage
 			if tt.failing != "" {
 				steps.failCreate[tt.failing] = PermanentError{}
 			}
 			h, target, fleet := registerRotation(t, steps)
-			x := h.run(fleet, `{"targets": ["a", "b", "c"], "mode": "compromise"}`)
+			x := h.run(fleet, `{"mode": "compromise"}`)
 			requireStatus(t, x, tt.wantStatus)
-
-			children := h.engine.Executions()[1:]
-			if len(children) != 3 {
-				t.Fatalf("%d child executions, want 3", len(children))
+			if x.Error() != tt.wantError {
+				t.Errorf("Error = %q, want %q", x.Error(), tt.wantError)
 			}
-			childARNs := map[string]string{}
-			for _, c := range children {
-				var input map[string]string
-				if err := json.Unmarshal(c.Input(), &input); err != nil {
-					t.Fatal(err)
-				}
-				if c.StateMachineARN() != target || input["mode"] != "compromise" || input["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"] != x.ARN() {
-					t.Errorf("child %s ran %s with input %v", c.Name(), c.StateMachineARN(), input)
-				}
-				childARNs[input["target"]] = c.ARN()
-			}
-
-			var results []map[string]string
 			if tt.wantStatus == StatusSucceeded {
-				var out struct {
-					Results   []map[string]string `json:"results"`
-					AnyFailed bool                `json:"anyFailed"`
+				requireJSON(t, "output", x.Output(), `{"mode": "compromise", "targets": 3, "rotated": 3}`)
+			}
+
+			runs := h.engine.MapRuns()
+			if len(runs) != 1 {
+				t.Fatalf("%d map runs", len(runs))
+			}
+			run := runs[0]
+			if got := run.Counts(); got != tt.wantCounts || run.MaxConcurrency() != tt.maxConcurrency {
+				t.Errorf("map run counts %+v (concurrency %d), want %+v", got, run.MaxConcurrency(), tt.wantCounts)
+			}
+			if p, ok := run.ToleratedFailurePercentage(); !ok || p != tt.toleratedPercentage {
+				t.Errorf("tolerated percentage %v", p)
+			}
+			// Each item's child workflow execution started one rotate-target
+			// execution, with the child as the execution that started it.
+			for _, item := range run.Children() {
+				var rotations []*Execution
+				for _, c := range h.engine.Executions() {
+					if c.Parent() == item {
+						rotations = append(rotations, c)
+					}
 				}
-				if err := json.Unmarshal(x.Output(), &out); err != nil {
+				if len(rotations) != 1 {
+					t.Fatalf("item %s started %d executions", item.Name(), len(rotations))
+				}
+				var input map[string]string
+				if err := json.Unmarshal(rotations[0].Input(), &input); err != nil {
 					t.Fatal(err)
 				}
-				if out.AnyFailed {
-					t.Error("anyFailed is true")
+				if rotations[0].StateMachineARN() != target || input["mode"] != "compromise" || input["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"] != item.ARN() {
+					t.Errorf("item %s ran %s with input %v", item.Name(), rotations[0].StateMachineARN(), input)
 				}
-				results = out.Results
-			} else {
-				if x.Error() != "FleetRotationFailed" {
-					t.Errorf("Error = %q, want FleetRotationFailed", x.Error())
+				if input["target"] == tt.failing {
+					if item.Status() != StatusFailed || item.Error() != "TargetRotationFailed" || item.Cause() != "Target "+tt.failing+" failed to rotate: States.TaskFailed" {
+						t.Errorf("the failing item ended %s %s %q", item.Status(), item.Error(), item.Cause())
+					}
+				} else if item.Status() != StatusSucceeded || string(item.Output()) != "{}" {
+					t.Errorf("item %s ended %s with %s", input["target"], item.Status(), item.Output())
 				}
-				exited := eventsOf(x, "MapStateExited")
-				if len(exited) != 1 {
-					t.Fatalf("%d MapStateExited events", len(exited))
-				}
-				var out struct {
-					Results []map[string]string `json:"results"`
-				}
-				if err := json.Unmarshal(exited[0].Output, &out); err != nil {
-					t.Fatal(err)
-				}
-				results = out.Results
 			}
-			for _, r := range results {
-				if r["outcome"] == "rotated" && r["executionArn"] != childARNs[r["target"]] {
-					t.Errorf("result %v names the wrong child (want %s)", r, childARNs[r["target"]])
-				}
-				delete(r, "executionArn")
+			// The fleet's own history does not grow with the items.
+			if n := len(x.History()); n > 30 {
+				t.Errorf("the fleet's history has %d events", n)
 			}
-			requireJSON(t, "results", []byte(mustJSON(t, results)), tt.wantResult)
 
 			rotated := slices.Clone(steps.calls[deploy.StepStore])
 			sort.Strings(rotated)
-			if want := []string{"a", "b", "c"}; tt.failing != "" {
-				want = slices.DeleteFunc(want, func(s string) bool { return s == tt.failing })
-				if !slices.Equal(rotated, want) {
-					t.Errorf("stored %v, want %v", rotated, want)
-				}
+			if !slices.Equal(rotated, tt.wantRotated) {
+				t.Errorf("stored %v, want %v", rotated, tt.wantRotated)
 			}
 		})
 	}

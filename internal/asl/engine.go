@@ -82,13 +82,19 @@ type TaskAttempt struct {
 // use; every execution runs in goroutines of its own.
 //
 // It runs JSONPath-mode definitions: Pass, Task, Choice, Wait, Succeed,
-// Fail, inline Map and Parallel states with their input and output
-// processing, Retry and Catch, and Tasks for lambda:invoke, bare Lambda
-// ARNs and startExecution.sync(:2). A Lambda Task calls its handler through
-// aws-lambda-go's JSON boundary and names a function error as Lambda does.
-// Register rejects anything else rather than ignoring it. As in AWS, a
-// path or intrinsic function that cannot be applied to the data fails the
-// execution with States.Runtime, which no Retry or Catch sees.
+// Fail, Map (INLINE, and DISTRIBUTED with STANDARD child workflow
+// executions over ItemsPath: one child execution per item, Map Runs with
+// their counts, MaxConcurrency(Path), ToleratedFailurePercentage(Path) and
+// ToleratedFailureCount(Path), States.ExceedToleratedFailureThreshold) and
+// Parallel states with their input and output processing, Retry and Catch,
+// and Tasks for lambda:invoke, bare Lambda ARNs and startExecution.sync(:2).
+// A Lambda Task calls its handler through aws-lambda-go's JSON boundary and
+// names a function error as Lambda does. Register rejects anything else
+// (ItemReader, ItemBatcher, ResultWriter among them) rather than ignoring
+// it. As in AWS, a path or intrinsic function that cannot be applied to the
+// data fails the execution with States.Runtime, which no Retry or Catch
+// sees; so do Step Functions' hard limits: a payload over 256 KiB
+// (States.DataLimitExceeded) and a history that reaches 25,000 events.
 //
 //	e := NewEngine(EngineOptions{Clock: NewFakeClock(start), Functions: handlers})
 //	arn, err := e.Register("rotate-target", RotateTargetDefinition, substitutions)
@@ -109,6 +115,7 @@ type Engine struct {
 	functions    map[string]lambda.Handler
 	machines     map[string]*stateMachine // by ARN
 	executions   []*Execution
+	mapRuns      []*MapRun
 	byARN        map[string]*Execution
 	outputGuards map[lambda.Handler]*sync.Mutex
 }
@@ -248,6 +255,9 @@ func (e *Engine) start(ctx context.Context, stateMachineArn, name string, input 
 	}
 	if len(strings.TrimSpace(string(input))) == 0 {
 		input = []byte("{}")
+	}
+	if len(input) > payloadLimit {
+		return nil, fmt.Errorf("start execution %q: %w: the input has %d bytes, more than the %d an execution's input may have", name, ErrInvalidExecutionInput, len(input), payloadLimit)
 	}
 	value, err := decodeJSON(input)
 	if err != nil {

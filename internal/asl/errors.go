@@ -13,27 +13,51 @@ const (
 	errRuntime           = "States.Runtime"
 	errDataLimitExceeded = "States.DataLimitExceeded"
 	errNoChoiceMatched   = "States.NoChoiceMatched"
+	// errExceedToleratedFailureThreshold fails a Distributed Map whose Map
+	// Run has more failed items than it tolerates.
+	errExceedToleratedFailureThreshold = "States.ExceedToleratedFailureThreshold"
 )
+
+// Step Functions' hard limits, which the executor enforces as AWS does.
+const (
+	// payloadLimit bounds, in bytes of UTF-8 JSON, an execution's input, a
+	// task's parameters and result, and a state's output. Crossing it is
+	// States.DataLimitExceeded, which fails the execution.
+	payloadLimit = 256 * 1024
+	// historyLimit is the most events an execution's history may hold; the
+	// event that would cross it is replaced by ExecutionFailed.
+	historyLimit = 25000
+)
+
+// PayloadLimit and HistoryLimit are the limits the executor enforces.
+const (
+	PayloadLimit = payloadLimit
+	HistoryLimit = historyLimit
+)
+
+// historyLimitCause is the Cause of an execution that reached historyLimit,
+// as Step Functions words it.
+var historyLimitCause = fmt.Sprintf("The execution reached the maximum number of history events (%d).", historyLimit)
 
 // reservedErrorNames are the States.* names a Retry or Catch may match.
 // States.Runtime and States.DataLimitExceeded are missing on purpose: no
 // retrier or catcher ever sees them, so naming one is a mistake.
 var reservedErrorNames = map[string]bool{
-	errAll:                                   true,
-	errTaskFailed:                            true,
-	errTimeout:                               true,
-	errNoChoiceMatched:                       true,
-	"States.HeartbeatTimeout":                true,
-	"States.Permissions":                     true,
-	"States.ResultPathMatchFailure":          true,
-	"States.ParameterPathFailure":            true,
-	"States.BranchFailed":                    true,
-	"States.IntrinsicFailure":                true,
-	"States.ExceedToleratedFailureThreshold": true,
-	"States.ItemReaderFailed":                true,
-	"States.ResultWriterFailed":              true,
-	"States.QueryEvaluationError":            true,
-	"States.Http.Socket":                     true,
+	errAll:                             true,
+	errTaskFailed:                      true,
+	errTimeout:                         true,
+	errNoChoiceMatched:                 true,
+	"States.HeartbeatTimeout":          true,
+	"States.Permissions":               true,
+	"States.ResultPathMatchFailure":    true,
+	"States.ParameterPathFailure":      true,
+	"States.BranchFailed":              true,
+	"States.IntrinsicFailure":          true,
+	errExceedToleratedFailureThreshold: true,
+	"States.ItemReaderFailed":          true,
+	"States.ResultWriterFailed":        true,
+	"States.QueryEvaluationError":      true,
+	"States.Http.Socket":               true,
 }
 
 // failure is an error a state reports: its name, which Retry and Catch

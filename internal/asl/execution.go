@@ -29,7 +29,8 @@ type Execution struct {
 	arn, name string
 	input     any
 	startTime time.Time
-	parent    *Execution // the execution whose Task started this one, if any
+	parent    *Execution // the execution whose Task or Map Run started this one, if any
+	mapRun    *MapRun    // the Map Run this execution is a child workflow execution of, if any
 
 	ctx    context.Context // canceled when the execution ends, to unwind its states
 	cancel context.CancelFunc
@@ -43,6 +44,7 @@ type Execution struct {
 	stopTime    time.Time
 	events      []Event
 	transitions int
+	maxPayload  int // the largest input, result or output seen, in bytes
 }
 
 func newExecution(e *Engine, sm *stateMachine, arn, name string, input any, parent *Execution) *Execution {
@@ -207,6 +209,15 @@ func (x *Execution) Transitions() int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return x.transitions
+}
+
+// MaxPayloadBytes returns the size of the largest payload the execution
+// has handled so far: its input, a task's parameters or result, a Map's
+// or Parallel's raw result, or a state's input or output.
+func (x *Execution) MaxPayloadBytes() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.maxPayload
 }
 
 // History returns a copy of the events recorded so far.

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -18,7 +19,9 @@ import (
 // LambdaFunctionScheduled, LambdaFunctionStarted, LambdaFunctionSucceeded,
 // LambdaFunctionFailed, LambdaFunctionTimedOut; MapStateStarted,
 // MapStateSucceeded, MapStateFailed, MapIterationStarted,
-// MapIterationSucceeded, MapIterationFailed, MapIterationAborted;
+// MapIterationSucceeded, MapIterationFailed, MapIterationAborted (INLINE);
+// MapRunStarted, MapRunSucceeded, MapRunFailed (DISTRIBUTED: the items'
+// own events are in their child workflow executions' histories);
 // ParallelStateStarted, ParallelStateSucceeded, ParallelStateFailed.
 type Event struct {
 	ID    int
@@ -45,22 +48,57 @@ type Event struct {
 func (x *Execution) record(ev Event) {
 	now := x.engine.clock.Now()
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.status == StatusRunning {
-		x.appendEvent(ev, now)
+	ended := x.status == StatusRunning && x.appendLimited(ev, now)
+	x.mu.Unlock()
+	if ended {
+		x.cancel()
 	}
 }
 
 // enterState records a state's Entered event and counts the transition.
 func (x *Execution) enterState(st *state, input any) time.Time {
 	now := x.engine.clock.Now()
+	encoded := encodeJSON(input)
 	x.mu.Lock()
-	defer x.mu.Unlock()
+	ended := false
 	if x.status == StatusRunning {
 		x.transitions++
-		x.appendEvent(Event{Type: st.typ + "StateEntered", State: st.name, Input: encodeJSON(input)}, now)
+		x.maxPayload = max(x.maxPayload, len(encoded))
+		ended = x.appendLimited(Event{Type: st.typ + "StateEntered", State: st.name, Input: encoded}, now)
+	}
+	x.mu.Unlock()
+	if ended {
+		x.cancel()
 	}
 	return now
+}
+
+// appendLimited appends ev to a running execution's history, unless the
+// history is one event short of its limit: then, as in Step Functions, the
+// execution fails instead, and ExecutionFailed is its last event. It
+// reports whether the execution ended, in which case the caller must
+// cancel it once x.mu is released. Must be called with x.mu held.
+func (x *Execution) appendLimited(ev Event, now time.Time) bool {
+	if len(x.events) < historyLimit-1 {
+		x.appendEvent(ev, now)
+		return false
+	}
+	x.status, x.errorName, x.cause, x.stopTime = StatusFailed, errRuntime, historyLimitCause, now
+	x.appendEvent(Event{Type: "ExecutionFailed", Error: errRuntime, Cause: historyLimitCause}, now)
+	return true
+}
+
+// notePayload checks one payload of the execution against Step Functions'
+// limit: it records the largest seen, and returns States.DataLimitExceeded
+// for one that is too large. what says what the payload is, for the cause.
+func (x *Execution) notePayload(state, what string, encoded []byte) error {
+	x.mu.Lock()
+	x.maxPayload = max(x.maxPayload, len(encoded))
+	x.mu.Unlock()
+	if len(encoded) <= payloadLimit {
+		return nil
+	}
+	return &failure{name: errDataLimitExceeded, cause: fmt.Sprintf("The state/task '%s' %s with a size exceeding the maximum number of bytes service limit (%d bytes, more than %d).", state, what, len(encoded), payloadLimit)}
 }
 
 // countRetry counts a retry as the transition Step Functions bills for it.

@@ -84,8 +84,23 @@ type mapSpec struct {
 	itemsPath      *jsonPath // nil: the effective input itself
 	itemSelector   *template
 	processor      *machine
-	maxConcurrency int // 0: unbounded
+	maxConcurrency int // 0: unbounded (up to maxDistributedConcurrency in DISTRIBUTED mode)
+
+	// DISTRIBUTED mode: each item runs as a child workflow execution of
+	// the processor, and the Map Run fails once more items fail than it
+	// tolerates.
+	distributed             bool
+	label                   string
+	maxConcurrencyPath      *jsonPath
+	toleratedPercentage     *float64
+	toleratedPercentagePath *jsonPath
+	toleratedCount          *int64
+	toleratedCountPath      *jsonPath
 }
+
+// maxDistributedConcurrency is the most child workflow executions a
+// Distributed Map runs at once; MaxConcurrency 0 means this many.
+const maxDistributedConcurrency = 10000
 
 const (
 	maxStateNameLength = 80

@@ -16,7 +16,9 @@ var stateFields = map[string][]string{
 	"Succeed":  {"InputPath", "OutputPath"},
 	"Fail":     {"Error", "ErrorPath", "Cause", "CausePath"},
 	"Parallel": {"Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Branches", "Retry", "Catch"},
-	"Map":      {"Next", "End", "InputPath", "OutputPath", "ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency", "ResultPath", "ResultSelector", "Retry", "Catch"},
+	"Map": {"Next", "End", "InputPath", "OutputPath", "ItemsPath", "ItemSelector", "Parameters", "ItemProcessor", "Iterator", "MaxConcurrency", "ResultPath", "ResultSelector", "Retry", "Catch",
+		// Distributed mode only.
+		"Label", "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath"},
 }
 
 func parseState(f fields, name string) (*state, error) {
@@ -277,11 +279,6 @@ func parseMap(f fields, st *state) (*mapSpec, error) {
 			return nil, f.errorf("ItemsPath", "%v", err)
 		}
 	}
-	if n, _, err := f.integer("MaxConcurrency", 0, maxTimeoutSeconds); err != nil {
-		return nil, err
-	} else {
-		spec.maxConcurrency = int(n)
-	}
 	name := "ItemProcessor"
 	if f.has("Iterator") {
 		if f.has("ItemProcessor") {
@@ -306,17 +303,113 @@ func parseMap(f fields, st *state) (*mapSpec, error) {
 	if config, ok, err := processor.object("ProcessorConfig"); err != nil {
 		return nil, err
 	} else if ok {
-		if err := config.only("Mode"); err != nil {
+		if err := config.only("Mode", "ExecutionType"); err != nil {
 			return nil, err
 		}
-		if mode, err := config.str("Mode", false); err != nil {
+		mode, err := config.str("Mode", false)
+		if err != nil {
 			return nil, err
-		} else if mode != "" && mode != "INLINE" {
-			return nil, config.errorf("Mode", "only INLINE is supported, not %q", mode)
 		}
+		executionType, err := config.str("ExecutionType", false)
+		if err != nil {
+			return nil, err
+		}
+		switch mode {
+		case "", "INLINE":
+			if executionType != "" {
+				return nil, config.errorf("ExecutionType", "is for DISTRIBUTED mode only")
+			}
+		case "DISTRIBUTED":
+			spec.distributed = true
+			switch executionType {
+			case "STANDARD":
+			case "":
+				return nil, config.errorf("ExecutionType", "is required in DISTRIBUTED mode: STANDARD or EXPRESS")
+			default:
+				return nil, config.errorf("ExecutionType", "only STANDARD child workflow executions are supported, not %q", executionType)
+			}
+		default:
+			return nil, config.errorf("Mode", "must be INLINE or DISTRIBUTED, not %q", mode)
+		}
+	}
+	if err := parseMapConcurrency(f, spec); err != nil {
+		return nil, err
 	}
 	spec.processor, err = parseMachine(processor, f.state)
 	return spec, err
+}
+
+// maxLabelLength bounds a Distributed Map's Label, which names its Map Runs
+// and its child workflow executions' state machine.
+const maxLabelLength = 40
+
+// parseMapConcurrency reads MaxConcurrency and, for a Distributed Map, its
+// Label and failure tolerance, each given as a value or as a Path into the
+// state's input, never both.
+func parseMapConcurrency(f fields, spec *mapSpec) error {
+	for _, pair := range [][2]string{
+		{"MaxConcurrency", "MaxConcurrencyPath"},
+		{"ToleratedFailurePercentage", "ToleratedFailurePercentagePath"},
+		{"ToleratedFailureCount", "ToleratedFailureCountPath"},
+	} {
+		if f.has(pair[0]) && f.has(pair[1]) {
+			return f.errorf(pair[1], "a Map state has %s or %s, not both", pair[0], pair[1])
+		}
+	}
+	if !spec.distributed {
+		for _, name := range []string{"Label", "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath"} {
+			if f.has(name) {
+				return f.errorf(name, "is for a Map state in DISTRIBUTED mode only")
+			}
+		}
+	}
+	maxConcurrency := int64(maxTimeoutSeconds)
+	if spec.distributed {
+		maxConcurrency = maxDistributedConcurrency
+	}
+	n, _, err := f.integer("MaxConcurrency", 0, maxConcurrency)
+	if err != nil {
+		return err
+	}
+	spec.maxConcurrency = int(n)
+	if count, ok, err := f.integer("ToleratedFailureCount", 0, maxTimeoutSeconds); err != nil {
+		return err
+	} else if ok {
+		spec.toleratedCount = &count
+	}
+	if v, ok := f.m["ToleratedFailurePercentage"]; ok {
+		p, isNumber := number(v)
+		if !isNumber || p < 0 || p > 100 {
+			return f.errorf("ToleratedFailurePercentage", "must be a number from 0 to 100")
+		}
+		spec.toleratedPercentage = &p
+	}
+	for _, field := range []struct {
+		name string
+		dst  **jsonPath
+	}{
+		{"MaxConcurrencyPath", &spec.maxConcurrencyPath},
+		{"ToleratedFailurePercentagePath", &spec.toleratedPercentagePath},
+		{"ToleratedFailureCountPath", &spec.toleratedCountPath},
+	} {
+		text, err := f.str(field.name, false)
+		if err != nil {
+			return err
+		}
+		if text == "" {
+			continue
+		}
+		if *field.dst, err = parseReferencePath(text); err != nil {
+			return f.errorf(field.name, "%v", err)
+		}
+	}
+	if spec.label, err = f.str("Label", false); err != nil {
+		return err
+	}
+	if spec.label != "" && (len(spec.label) > maxLabelLength || !executionName.MatchString(spec.label)) {
+		return f.errorf("Label", "must be 1 to %d characters without whitespace, brackets, wildcards or punctuation", maxLabelLength)
+	}
+	return nil
 }
 
 func parseBranches(f fields) ([]*machine, error) {

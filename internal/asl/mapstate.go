@@ -7,8 +7,9 @@ import (
 
 // mapAttempt runs one attempt of a Map state: every item of ItemsPath runs
 // through the item processor, at most MaxConcurrency at a time, and the
-// results come back in item order. The first iteration that fails stops
-// the others and fails the attempt with its error.
+// results come back in item order. INLINE, the first iteration that fails
+// stops the others and fails the attempt with its error; DISTRIBUTED, see
+// distributedAttempt.
 func (sr *stateRun) mapAttempt(ctx context.Context) (any, error) {
 	input, err := sr.effectiveInput()
 	if err != nil {
@@ -25,7 +26,9 @@ func (sr *stateRun) mapAttempt(ctx context.Context) (any, error) {
 	if !ok {
 		return nil, runtimeFailure(sr.st.name, "Invalid ItemsPath: the items must be an array, not %s", jsonType(itemsValue))
 	}
-	sr.x.record(Event{Type: "MapStateStarted", State: sr.st.name, Output: encodeJSON(map[string]any{"length": intValue(int64(len(items)))})})
+	if !spec.distributed {
+		sr.x.record(Event{Type: "MapStateStarted", State: sr.st.name, Output: encodeJSON(map[string]any{"length": intValue(int64(len(items)))})})
+	}
 
 	inputs := make([]any, len(items))
 	for i, item := range items {
@@ -36,9 +39,18 @@ func (sr *stateRun) mapAttempt(ctx context.Context) (any, error) {
 		env := sr.env(input)
 		env.context.(map[string]any)["Map"] = map[string]any{"Item": map[string]any{"Index": intValue(int64(i)), "Value": item}}
 		if inputs[i], err = sr.applyTemplate("ItemSelector", spec.itemSelector, env); err != nil {
-			sr.x.record(Event{Type: "MapStateFailed", State: sr.st.name})
+			if !spec.distributed {
+				sr.x.record(Event{Type: "MapStateFailed", State: sr.st.name})
+			}
 			return nil, err
 		}
+	}
+	if spec.distributed {
+		results, err := sr.distributedAttempt(ctx, input, inputs)
+		if err != nil {
+			return nil, err
+		}
+		return sr.finish(results)
 	}
 	results, err := sr.runConcurrently(ctx, len(inputs), spec.maxConcurrency, func(ctx context.Context, i int) (any, error) {
 		return sr.runMachine(ctx, spec.processor, inputs[i])

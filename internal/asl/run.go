@@ -67,7 +67,11 @@ func (r *runner) runState(ctx context.Context, st *state, input any) (any, strin
 	if err != nil {
 		return nil, "", err
 	}
-	r.x.record(Event{Type: st.typ + "StateExited", State: st.name, Output: encodeJSON(out)})
+	encoded := encodeJSON(out)
+	if err := r.x.notePayload(st.name, "returned an output", encoded); err != nil {
+		return nil, "", err
+	}
+	r.x.record(Event{Type: st.typ + "StateExited", State: st.name, Output: encoded})
 	return out, next, nil
 }
 
@@ -163,8 +167,12 @@ func (sr *stateRun) placeResult(rp resultPath, result any) (any, error) {
 }
 
 // finish turns a state's result into its output: ResultSelector, then
-// ResultPath into the raw input, then OutputPath.
+// ResultPath into the raw input, then OutputPath. The raw result must fit
+// in Step Functions' payload limit, whatever ResultSelector keeps of it.
 func (sr *stateRun) finish(result any) (any, error) {
+	if err := sr.x.notePayload(sr.st.name, "returned a result", encodeJSON(result)); err != nil {
+		return nil, err
+	}
 	selected, err := sr.applyTemplate("ResultSelector", sr.st.resultSelector, sr.env(result))
 	if err != nil {
 		return nil, err

@@ -88,6 +88,9 @@ func (sr *stateRun) taskAttempt(ctx context.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := sr.x.notePayload(sr.st.name, "received an input", encodeJSON(params)); err != nil {
+		return nil, err
+	}
 	var result any
 	switch sr.st.task.kind {
 	case lambdaInvoke:

@@ -3,9 +3,11 @@ package awsemu
 import (
 	"cmp"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Paging bounds of the list operations.
@@ -129,10 +131,8 @@ func (s *Server) listSecrets(req *request) (any, *apiError) {
 	if err := decodeJSONInput(req.body, &in); err != nil {
 		return nil, err
 	}
-	for _, f := range in.Filters {
-		if !slices.Contains([]string{"name", "description", "tag-key", "tag-value", "all", "primary-region", "owning-service"}, f.Key) {
-			return nil, smInvalidParameter("Invalid filter key: %s", f.Key)
-		}
+	if err := checkFilters(in.Filters); err != nil {
+		return nil, err
 	}
 	if in.SortOrder != "" && in.SortOrder != "asc" && in.SortOrder != "desc" {
 		return nil, smInvalidParameter("SortOrder must be asc or desc.")
@@ -175,9 +175,45 @@ func (s *Server) listSecrets(req *request) (any, *apiError) {
 	return out, nil
 }
 
-// matchesAllFilters applies ListSecrets filters: every filter must match,
-// and within one filter any value. Values are prefixes; a leading "!"
-// negates one.
+// Bounds of a ListSecrets filter's values, from the API reference.
+const (
+	maxFilterValues      = 10
+	maxFilterValueLength = 512
+)
+
+// filterValuePattern is the API's constraint on a filter value: an optional
+// "!" (negation) and then letters, digits, spaces and : _ @ / + = . - !
+var filterValuePattern = regexp.MustCompile(`^!?[a-zA-Z0-9 :_@/+=.\-!]*$`)
+
+// checkFilters validates ListSecrets filters as Secrets Manager does.
+func checkFilters(filters []listSecretsFilter) *apiError {
+	for i, f := range filters {
+		if !slices.Contains([]string{"name", "description", "tag-key", "tag-value", "all", "primary-region", "owning-service"}, f.Key) {
+			return smInvalidParameter("Invalid filter key: %s", f.Key)
+		}
+		if len(f.Values) < 1 || len(f.Values) > maxFilterValues {
+			return newAPIError(http.StatusBadRequest, codeValidation,
+				"1 validation error detected: Value at 'filters.%d.member.values' failed to satisfy constraint: Member must have length less than or equal to %d and greater than or equal to 1", i+1, maxFilterValues)
+		}
+		for _, v := range f.Values {
+			if len(v) > maxFilterValueLength || !filterValuePattern.MatchString(v) {
+				return newAPIError(http.StatusBadRequest, codeValidation,
+					"1 validation error detected: Value at 'filters.%d.member.values' failed to satisfy constraint: Member must have length less than or equal to %d and match the pattern ^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$", i+1, maxFilterValueLength)
+			}
+		}
+	}
+	return nil
+}
+
+// matchesAllFilters applies ListSecrets filters as the API reference
+// describes them: every filter must match, and within one filter any of its
+// values. A value is a prefix, case-sensitive for name, tag-key, tag-value,
+// primary-region and owning-service, not for description; a leading "!"
+// negates it. tag-key and tag-value match any of the secret's tags on their
+// own, so a secret with tag a=x and tag b=y matches tag-key=a with
+// tag-value=y: callers that mean one tag must check the pair themselves.
+// "all" breaks the value into words and matches each against every
+// attribute, ignoring case.
 func matchesAllFilters(sec *secret, filters []listSecretsFilter) bool {
 	for _, f := range filters {
 		if !slices.ContainsFunc(f.Values, func(value string) bool { return matchesFilter(sec, f.Key, value) }) {
@@ -190,11 +226,12 @@ func matchesAllFilters(sec *secret, filters []listSecretsFilter) bool {
 func matchesFilter(sec *secret, key, value string) bool {
 	prefix, negated := strings.CutPrefix(value, "!")
 	var fields []string
+	fold := false
 	switch key {
 	case "name":
 		fields = []string{sec.name}
 	case "description":
-		fields = []string{sec.description}
+		fields, fold = []string{sec.description}, true
 	case "tag-key":
 		for _, t := range sec.tags {
 			fields = append(fields, t.Key)
@@ -204,11 +241,66 @@ func matchesFilter(sec *secret, key, value string) bool {
 			fields = append(fields, t.Value)
 		}
 	case "all":
-		fields = []string{sec.name, sec.description}
-		for _, t := range sec.tags {
-			fields = append(fields, t.Key, t.Value)
+		return matchesAllWords(sec, prefix) != negated
+	}
+	if fold {
+		prefix = strings.ToLower(prefix)
+	}
+	found := slices.ContainsFunc(fields, func(f string) bool {
+		if fold {
+			f = strings.ToLower(f)
+		}
+		return strings.HasPrefix(f, prefix)
+	})
+	return found != negated
+}
+
+// matchesAllWords implements the "all" filter: every word of the value must
+// start a word of the secret's name, description, tag keys or tag values,
+// case ignored. Words break at anything but a letter or digit and where
+// letters meet digits or lower case meets upper case.
+func matchesAllWords(sec *secret, value string) bool {
+	var attributes []string
+	attributes = append(attributes, sec.name, sec.description)
+	for _, t := range sec.tags {
+		attributes = append(attributes, t.Key, t.Value)
+	}
+	var words []string
+	for _, a := range attributes {
+		words = append(words, searchWords(a)...)
+	}
+	for _, want := range searchWords(value) {
+		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, want) }) {
+			return false
 		}
 	}
-	found := slices.ContainsFunc(fields, func(f string) bool { return strings.HasPrefix(f, prefix) })
-	return found != negated
+	return true
+}
+
+// searchWords splits text into lower-cased words as Secrets Manager's
+// search does.
+func searchWords(text string) []string {
+	var words []string
+	var word []rune
+	var prev rune
+	flush := func() {
+		if len(word) > 0 {
+			words = append(words, strings.ToLower(string(word)))
+			word = word[:0]
+		}
+	}
+	for _, r := range text {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+		case len(word) > 0 && (unicode.IsDigit(r) != unicode.IsDigit(prev) || (unicode.IsUpper(r) && unicode.IsLower(prev))):
+			flush()
+			word = append(word, r)
+		default:
+			word = append(word, r)
+		}
+		prev = r
+	}
+	flush()
+	return words
 }

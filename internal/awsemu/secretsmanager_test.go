@@ -433,3 +433,73 @@ func TestBinarySecretsAndVersionPaging(t *testing.T) {
 		t.Errorf("paged versions = %v, want %v", ids, want)
 	}
 }
+
+// ListSecrets' filters as the API reference describes them, including the
+// ones ddrotate's listtargets step combines: a tag-key and a tag-value
+// filter match any tags, not one tag's key and value together.
+func TestListSecretsFilterSemantics(t *testing.T) {
+	ctx := context.Background()
+	e := startEmulator(t, Options{})
+	client := e.adminSecrets(t)
+	create := func(name, description string, tags ...string) {
+		t.Helper()
+		in := &secretsmanager.CreateSecretInput{Name: aws.String(name), Description: aws.String(description), SecretString: aws.String("v")}
+		for i := 0; i < len(tags); i += 2 {
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(tags[i]), Value: aws.String(tags[i+1])})
+		}
+		if _, err := client.CreateSecret(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("ddrotate/payments", "Datadog credential of Payments", "ddrotate:deployment", "ddrotate", "ddrotate:target", "payments")
+	create("ddrotate/search", "Datadog credential of search", "ddrotate:deployment", "ddrotate-staging", "ddrotate:target", "search")
+	create("ddrotate/lookalike", "not ours", "ddrotate:deployment-old", "x", "owner", "ddrotate")
+	create("other/db", "database password", "team", "payments")
+
+	tests := []struct {
+		name    string
+		filters []types.Filter
+		want    []string
+	}{
+		{"tag-key and tag-value match any tags, each a prefix", []types.Filter{
+			{Key: types.FilterNameStringTypeTagKey, Values: []string{"ddrotate:deployment"}},
+			{Key: types.FilterNameStringTypeTagValue, Values: []string{"ddrotate"}},
+		}, []string{"ddrotate/lookalike", "ddrotate/payments", "ddrotate/search"}},
+		{"name is a case-sensitive prefix", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"DDROTATE/"}}}, nil},
+		{"description is a prefix, case ignored", []types.Filter{{Key: types.FilterNameStringTypeDescription, Values: []string{"datadog CREDENTIAL"}}},
+			[]string{"ddrotate/payments", "ddrotate/search"}},
+		{"values of one filter are alternatives", []types.Filter{{Key: types.FilterNameStringTypeTagValue, Values: []string{"payments", "search"}}},
+			[]string{"ddrotate/payments", "ddrotate/search", "other/db"}},
+		{"a negated value", []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"!ddrotate/"}}}, []string{"other/db"}},
+		{"all splits words and ignores case", []types.Filter{{Key: types.FilterNameStringTypeAll, Values: []string{"Database Password"}}}, []string{"other/db"}},
+		{"all matches tags too", []types.Filter{{Key: types.FilterNameStringTypeAll, Values: []string{"staging"}}}, []string{"ddrotate/search"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := client.ListSecrets(ctx, &secretsmanager.ListSecretsInput{Filters: tt.filters})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range out.SecretList {
+				got = append(got, aws.ToString(s.Name))
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+
+	for name, filter := range map[string]types.Filter{
+		"no values":                   {Key: types.FilterNameStringTypeName},
+		"eleven values":               {Key: types.FilterNameStringTypeName, Values: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}},
+		"a value too long":            {Key: types.FilterNameStringTypeName, Values: []string{strings.Repeat("a", 513)}},
+		"a character the API refuses": {Key: types.FilterNameStringTypeTagValue, Values: []string{"a*"}},
+	} {
+		_, err := client.ListSecrets(ctx, &secretsmanager.ListSecretsInput{Filters: []types.Filter{filter}})
+		if err == nil || !strings.Contains(err.Error(), "ValidationException") {
+			t.Errorf("%s: %v, want a ValidationException", name, err)
+		}
+	}
+}

@@ -79,6 +79,9 @@ type Options struct {
 	// executions at chosen states and watch every task attempt.
 	BeforeState func(exec *asl.Execution, stateName string) error
 	AfterTask   func(exec *asl.Execution, attempt asl.TaskAttempt)
+	// Fleet is the deployment's fleet section (default: the config's
+	// defaults, 10 at a time and every failure tolerated).
+	Fleet *deploy.FleetFile
 }
 
 // Env is a running local deployment.
@@ -104,6 +107,8 @@ type Env struct {
 	Admin ddemu.Admin
 	// Targets are the targets added so far, by name.
 	Targets map[string]*Target
+	// readerRoles are the reader groups' roles, by group id.
+	readerRoles map[string]*awsemu.Role
 }
 
 // Target is a target set up in the local deployment.
@@ -113,8 +118,9 @@ type Target struct {
 	SecretARN string
 	// ServiceAccountID owns the target's application key, if it has one.
 	ServiceAccountID string
-	// RoleARN is the team's read-only role; TeamAccessKeyID is a principal of
-	// the team's own account that may assume it.
+	// RoleARN is the read-only role of the target's reader group (its team
+	// account and ExternalId); TeamAccessKeyID is a principal of the team's
+	// own account that may assume it.
 	RoleARN         string
 	TeamAccountID   string
 	TeamAccessKeyID string
@@ -127,7 +133,7 @@ type Target struct {
 // creates the topic and registers the definitions with the executor.
 func Start(ctx context.Context, opts Options) (*Env, error) {
 	opts = withDefaults(opts)
-	env := &Env{Clock: opts.Clock, Targets: map[string]*Target{}}
+	env := &Env{Clock: opts.Clock, Targets: map[string]*Target{}, readerRoles: map[string]*awsemu.Role{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -160,7 +166,7 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 // running (those of `ddrotate serve`), for `ddrotate run`.
 func Connect(ctx context.Context, datadogURL, awsURL string, opts Options) (*Env, error) {
 	opts = withDefaults(opts)
-	env := &Env{Clock: opts.Clock, Targets: map[string]*Target{}, DatadogURL: datadogURL, AWSURL: awsURL}
+	env := &Env{Clock: opts.Clock, Targets: map[string]*Target{}, readerRoles: map[string]*awsemu.Role{}, DatadogURL: datadogURL, AWSURL: awsURL}
 	if err := env.wire(ctx, opts); err != nil {
 		return nil, err
 	}
@@ -223,6 +229,7 @@ func deployConfig(opts Options) (deploy.Config, error) {
 		Schedule:           localSchedule,
 		DefaultGracePeriod: opts.DefaultGrace.String(),
 		Alarms:             deploy.AlarmsFile{Email: localAlarmEmail},
+		Fleet:              opts.Fleet,
 		Targets:            []deploy.TargetFile{{Name: AdminTarget, Kind: deploy.KindAdmin}},
 	}
 	cfg, err := file.Validate(opts.Clock.Now())

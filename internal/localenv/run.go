@@ -37,9 +37,10 @@ func (e *Env) Rotate(ctx context.Context, target string, mode rotation.Mode) (*a
 	return x, nil
 }
 
-// RotateFleet runs one rotate-fleet execution over targets to its end.
-func (e *Env) RotateFleet(ctx context.Context, targets []string, mode rotation.Mode) (*asl.Execution, error) {
-	input, err := json.Marshal(map[string]any{"mode": mode, "targets": targets})
+// RotateFleet runs one rotate-fleet execution to its end, as the schedule
+// starts it; the run finds the deployment's targets itself.
+func (e *Env) RotateFleet(ctx context.Context, mode rotation.Mode) (*asl.Execution, error) {
+	input, err := json.Marshal(map[string]any{"mode": mode})
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func (e *Env) putAdminSecret(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode the seeded admin credential: %w", err)
 	}
-	arn, err := e.createSecret(ctx, AdminTarget, deploy.KindAdmin, 0, 0, "", value)
+	arn, err := e.createSecret(ctx, AdminTarget, deploy.KindAdmin, 0, 0, "", value, "")
 	if err != nil {
 		return err
 	}
@@ -82,15 +82,11 @@ func (e *Env) AddTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode target %q's initial credential: %w", spec.Name, err)
 	}
-	if t.SecretARN, err = e.createSecret(ctx, spec.Name, spec.Kind, spec.Grace, spec.MaxGrace, t.ServiceAccountID, value); err != nil {
+	group := deploy.ReaderGroup{Account: t.TeamAccountID, ExternalID: t.ExternalID}
+	if t.SecretARN, err = e.createSecret(ctx, spec.Name, spec.Kind, spec.Grace, spec.MaxGrace, t.ServiceAccountID, value, group.TagKey()); err != nil {
 		return nil, err
 	}
-	t.RoleARN = e.AWS.AddRole(awsemu.Role{
-		Name:            "ddrotate-read-" + spec.Name,
-		TrustedAccounts: []string{t.TeamAccountID},
-		ExternalID:      spec.ExternalID,
-		ReadableSecrets: []string{t.SecretARN},
-	})
+	t.RoleARN = e.grantReaderGroup(t)
 	t.TeamAccessKeyID = fmt.Sprintf("AKIATEAM%012d", len(e.Targets))
 	e.AWS.AddAccessKey(t.TeamAccessKeyID, t.TeamAccountID)
 
@@ -116,11 +112,36 @@ func (e *Env) AddTarget(ctx context.Context, spec TargetSpec) (*Target, error) {
 	return t, nil
 }
 
-// createSecret creates a target's secret, tagged with its configuration.
-func (e *Env) createSecret(ctx context.Context, name string, kind deploy.Kind, grace, maxGrace time.Duration, serviceAccountID, value string) (string, error) {
+// grantReaderGroup lets the target's reader group (its team account and
+// ExternalId) read its secret, as the stack does: one role per group,
+// created with the group's first target and extended with each next one,
+// and returns the role's ARN.
+func (e *Env) grantReaderGroup(t *Target) string {
+	group := deploy.ReaderGroup{Account: t.TeamAccountID, ExternalID: t.ExternalID}
+	role, ok := e.readerRoles[group.ID()]
+	if !ok {
+		role = &awsemu.Role{
+			Name:            deploy.Config{Prefix: Prefix}.ReaderRoleName(group),
+			TrustedAccounts: []string{t.TeamAccountID},
+			ExternalID:      t.ExternalID,
+		}
+		e.readerRoles[group.ID()] = role
+	}
+	role.ReadableSecrets = append(role.ReadableSecrets, t.SecretARN)
+	return e.AWS.AddRole(*role)
+}
+
+// createSecret creates a target's secret, tagged as the stack tags it:
+// with its configuration, the deployment, and (readerTag, unless empty)
+// its reader group's tag.
+func (e *Env) createSecret(ctx context.Context, name string, kind deploy.Kind, grace, maxGrace time.Duration, serviceAccountID, value, readerTag string) (string, error) {
 	tags := []smtypes.Tag{
 		{Key: aws.String(deploy.TagTarget), Value: aws.String(name)},
 		{Key: aws.String(deploy.TagKind), Value: aws.String(string(kind))},
+		{Key: aws.String(deploy.TagDeployment), Value: aws.String(Prefix)},
+	}
+	if readerTag != "" {
+		tags = append(tags, smtypes.Tag{Key: aws.String(readerTag), Value: aws.String(deploy.ReaderTagValue)})
 	}
 	if grace > 0 {
 		tags = append(tags, smtypes.Tag{Key: aws.String(deploy.TagGraceSeconds), Value: aws.String(strconv.Itoa(int(grace.Seconds())))})

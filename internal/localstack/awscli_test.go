@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // requireAWSCLIEnv makes a missing AWS CLI a failure instead of a skip, as
@@ -119,7 +121,7 @@ func TestREADMECommandsWithAWSCLI(t *testing.T) {
 	}
 
 	// Consumer guide, "A pipeline or the AWS CLI".
-	creds, err := c.run(t, "AKIA111111111111TEAM", "x", "", "sts", "assume-role", "--role-arn", out["TargetpaymentsReadRoleArn3CC64C2A"],
+	creds, err := c.run(t, "AKIA111111111111TEAM", "x", "", "sts", "assume-role", "--role-arn", readRoleARN(ls, "111111111111", "ddrotate-payments", ""),
 		"--role-session-name", "ci", "--external-id", "ddrotate-payments", "--query", "Credentials", "--output", "json")
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +131,7 @@ func TestREADMECommandsWithAWSCLI(t *testing.T) {
 		t.Fatalf("assume-role printed %q", creds)
 	}
 	value, err := c.run(t, k.AccessKeyId, k.SecretAccessKey, k.SessionToken, "secretsmanager", "get-secret-value",
-		"--secret-id", out["TargetpaymentsSecretArnED94ED73"], "--query", "SecretString", "--output", "text")
+		"--secret-id", secretARN(ls, "payments"), "--query", "SecretString", "--output", "text")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +139,8 @@ func TestREADMECommandsWithAWSCLI(t *testing.T) {
 		t.Fatal("the team read a key that does not work")
 	}
 	_, err = c.run(t, k.AccessKeyId, k.SecretAccessKey, k.SessionToken, "secretsmanager", "get-secret-value",
-		"--secret-id", out["TargetsearchSecretArn9E5D5021"], "--query", "SecretString", "--output", "text")
-	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") || !strings.Contains(err.Error(), "assumed-role/ddrotate-read-payments/ci is not authorized to perform: secretsmanager:GetSecretValue") {
+		"--secret-id", secretARN(ls, "search"), "--query", "SecretString", "--output", "text")
+	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") || !strings.Contains(err.Error(), "assumed-role/"+deploy.Config{Prefix: "ddrotate"}.ReaderRoleName(deploy.ReaderGroup{Account: "111111111111", ExternalID: "ddrotate-payments"})+"/ci is not authorized to perform: secretsmanager:GetSecretValue") {
 		t.Fatalf("another team's secret: %v", err)
 	}
 	// The AWS CLI against serve answers what used to be unknown operations.

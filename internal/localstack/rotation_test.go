@@ -3,6 +3,7 @@ package localstack
 import (
 	"context"
 	"encoding/json"
+	"github.com/ddrotate/ddrotate/shared/deploy"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,12 +28,46 @@ func mutatedTemplate(t testing.TB, path string, mutate func(map[string]any)) str
 		t.Fatal(err)
 	}
 	mutate(tmpl)
-	out := filepath.Join(t.TempDir(), filepath.Base(path))
+	dir := t.TempDir()
+	out := filepath.Join(dir, filepath.Base(path))
 	b, _ = json.Marshal(tmpl)
 	if err := os.WriteFile(out, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The nested stacks' templates, which the main one names by path.
+	nested, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*.nested.template.json"))
+	for _, file := range nested {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(file)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return out
+}
+
+// readRoleARN is the ARN of the read role of a reader group of the example
+// config: its account, ExternalId and organization.
+func readRoleARN(ls *Stack, account, externalID, organizationID string) string {
+	name := deploy.Config{Prefix: "ddrotate"}.ReaderRoleName(deploy.ReaderGroup{Account: account, ExternalID: externalID, OrganizationID: organizationID})
+	for arn, role := range ls.Deployment.Roles {
+		if role.Name == name {
+			return arn
+		}
+	}
+	return ""
+}
+
+// secretARN is the ARN of a target's secret.
+func secretARN(ls *Stack, target string) string {
+	for _, s := range ls.Deployment.Secrets {
+		if s.Name == "ddrotate/"+target {
+			return s.ARN
+		}
+	}
+	return ""
 }
 
 // rootConfig is an SDK configuration acting as the deployment account.

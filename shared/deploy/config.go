@@ -39,6 +39,8 @@ type ConfigFile struct {
 	Alarms AlarmsFile `json:"alarms"`
 	// VPC, when set, puts the Lambdas in the VPC's private subnets.
 	VPC *VPCFile `json:"vpc"`
+	// Fleet tunes the scheduled run over every target; optional.
+	Fleet *FleetFile `json:"fleet"`
 	// Targets are the credentials to rotate: exactly one admin, and one per team.
 	Targets []TargetFile `json:"targets"`
 }
@@ -97,6 +99,7 @@ type Config struct {
 	AlarmEmail       string // set when the stack creates the alarm topic
 	AlarmTopicARN    string // set when alarms go to an existing topic
 	VPC              *VPC
+	Fleet            Fleet
 	Targets          []Target
 }
 

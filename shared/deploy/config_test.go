@@ -174,10 +174,62 @@ func TestValidateNamesTheFieldOfEveryMistake(t *testing.T) {
 			[]Problem{{"secretPrefix", `end with "/"`}}},
 		{"log retention CloudWatch does not offer", func(f *ConfigFile) { f.LogRetentionDays = 42 },
 			[]Problem{{"logRetentionDays", "42 is not a retention CloudWatch Logs accepts"}}},
-		{"targets beyond the IAM policy size", manyTargets(90),
-			[]Problem{{"targets", "more than the 10240 IAM allows a role"}}},
-		{"targets beyond the EventBridge input size", manyTargets(200),
-			[]Problem{{"targets", "more than EventBridge's 8192"}, {"targets", "more than the 10240 IAM allows a role"}}},
+		{"fleet concurrency beyond a Distributed Map's", func(f *ConfigFile) { f.Fleet = &FleetFile{MaxConcurrency: 10001} },
+			[]Problem{{"fleet.maxConcurrency", "10001 must be from 1 to 10000"}}},
+		{"negative fleet concurrency", func(f *ConfigFile) { f.Fleet = &FleetFile{MaxConcurrency: -1} },
+			[]Problem{{"fleet.maxConcurrency", "must be from 1 to 10000"}}},
+		{"tolerated failures above 100%", func(f *ConfigFile) { f.Fleet = &FleetFile{ToleratedFailurePercentage: ptr(100.5)} },
+			[]Problem{{"fleet.toleratedFailurePercentage", "100.5 must be a percentage from 0 to 100"}}},
+		{"negative tolerated failures", func(f *ConfigFile) { f.Fleet = &FleetFile{ToleratedFailurePercentage: ptr(-1.0)} },
+			[]Problem{{"fleet.toleratedFailurePercentage", "must be a percentage"}}},
+		{"more accounts than a secret has tags for", func(f *ConfigFile) {
+			f.Targets[1].Accounts = nil
+			for i := range MaxAccountsPerTarget + 1 {
+				f.Targets[1].Accounts = append(f.Targets[1].Accounts, fmt.Sprintf("%012d", 100000000000+i))
+			}
+		},
+			[]Problem{{"targets[1].accounts", "45 accounts, more than 44"}}},
+		{"more readers than a secret policy holds", func(f *ConfigFile) {
+			for i := range 400 {
+				f.Targets[3].Readers = append(f.Targets[3].Readers, fmt.Sprintf("arn:aws:iam::333333333333:role/a-consumer-role-with-a-long-name-%03d", i))
+			}
+		},
+			[]Problem{{"targets[3].readers", "more than the 20480 Secrets Manager allows"}}},
+		{"target names beyond a Step Functions state", func(f *ConfigFile) {
+			manyTargets(6500)(f)
+			f.Fleet = &FleetFile{MaxConcurrency: 1000}
+		},
+			[]Problem{{"targets", "more than the 262144 bytes (256 KiB) a state may hold"}}},
+		{"a fleet run longer than a year", func(f *ConfigFile) {
+			manyTargets(400)(f)
+			f.Fleet = &FleetFile{MaxConcurrency: 1}
+		},
+			[]Problem{{"fleet.maxConcurrency", "longer than a Standard execution's one-year limit; raise it to at least 2"}}},
+		{"more targets in one nested stack than a template holds", func(f *ConfigFile) {
+			// Names chosen to land in one bucket, which the hash makes all
+			// but impossible by chance.
+			for i := 0; len(f.Targets) < TemplateResourceLimit+5; i++ {
+				if name := fmt.Sprintf("t%d", i); TargetBucket(name) == 0 {
+					f.Targets = append(f.Targets, TargetFile{Name: name, Kind: KindAPIKey, Accounts: []string{"100000000000"}, ExternalID: "reader"})
+				}
+			}
+			f.Fleet = &FleetFile{MaxConcurrency: 1000}
+		},
+			[]Problem{{"targets", "(secrets, their reader policies and read roles), more than CloudFormation's 500 per template"}}},
+		{"more team accounts than the topic policy holds", func(f *ConfigFile) {
+			for i := range 2500 {
+				f.Targets = append(f.Targets, TargetFile{Name: fmt.Sprintf("t%d", i), Kind: KindAPIKey, Accounts: []string{fmt.Sprintf("%012d", 100000000000+i)}, OrganizationID: "o-exampleorg1"})
+			}
+			f.Fleet = &FleetFile{MaxConcurrency: 1000}
+		},
+			[]Problem{{"targets", "2504 accounts take about"}}},
+		{"more reader roles than IAM allows", func(f *ConfigFile) {
+			for i := range 5000 {
+				f.Targets = append(f.Targets, TargetFile{Name: fmt.Sprintf("t%d", i), Kind: KindAPIKey, Accounts: []string{"100000000000"}, ExternalID: fmt.Sprintf("reader-%d", i)})
+			}
+			f.Fleet = &FleetFile{MaxConcurrency: 1000}
+		},
+			[]Problem{{"targets", "more than the 5000 an account may hold"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,6 +250,50 @@ func TestValidateNamesTheFieldOfEveryMistake(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// The limits that grew with the fleet and made deployments of more than a
+// few dozen targets fail are gone: 10,000 targets validate.
+func TestTenThousandTargetsValidate(t *testing.T) {
+	file := validConfigFile()
+	for i := range 10000 {
+		file.Targets = append(file.Targets, TargetFile{
+			Name: fmt.Sprintf("team-%05d", i), Kind: KindAPIKey,
+			Accounts:   []string{fmt.Sprintf("%012d", 500000000000+i%300)},
+			ExternalID: fmt.Sprintf("reader-%d", (i/300)%3),
+		})
+	}
+	file.Fleet = &FleetFile{MaxConcurrency: 100, ToleratedFailurePercentage: ptr(5.0)}
+	cfg, err := file.Validate(validationTime)
+	if err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if cfg.Fleet.MaxConcurrency != 100 || cfg.Fleet.ToleratedFailurePercentage != 5 {
+		t.Errorf("fleet = %v", cfg.Fleet)
+	}
+	if n := cfg.Fleet.FleetStateBytes(cfg.TargetNames()); n > StatePayloadLimit/2 {
+		t.Errorf("the fleet state takes %d bytes", n)
+	}
+	if groups := len(cfg.ReaderGroups()); groups != 900+4 {
+		t.Errorf("%d reader groups, want 300 accounts × 3 external ids + the example's 4", groups)
+	}
+}
+
+func TestFleetDefaults(t *testing.T) {
+	cfg, err := validConfigFile().Validate(validationTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Fleet != (Fleet{MaxConcurrency: 10, ToleratedFailurePercentage: 100}) {
+		t.Errorf("fleet = %+v, want the defaults 10 and 100", cfg.Fleet)
+	}
+	file := validConfigFile()
+	file.Fleet = &FleetFile{ToleratedFailurePercentage: ptr(0.0)}
+	if cfg, err = file.Validate(validationTime); err != nil || cfg.Fleet.ToleratedFailurePercentage != 0 || cfg.Fleet.MaxConcurrency != 10 {
+		t.Errorf("an explicit 0%% = %+v (%v), want 0 kept and the default concurrency", cfg.Fleet, err)
 	}
 }
 

@@ -105,14 +105,17 @@ func TestStepEnvironment(t *testing.T) {
 	const topic, machine = "${Token[TOKEN.1]}", "${Token[TOKEN.2]}"
 	got := cfg.StepEnvironment(StepResources{TopicARN: topic, StateMachineARN: machine})
 	want := map[string]string{
-		EnvSecretPrefix:    "ddr-test/",
-		EnvAdminSecretID:   "ddr-test/admin",
-		EnvTopicARN:        topic,
-		EnvSite:            string(SiteEU1),
-		EnvDefaultGrace:    "129600",
-		EnvOldKeyUsageLag:  "1800",
-		EnvStateMachineARN: machine,
-		EnvLogLevel:        StepLogLevel,
+		EnvSecretPrefix:                    "ddr-test/",
+		EnvAdminSecretID:                   "ddr-test/admin",
+		EnvTopicARN:                        topic,
+		EnvSite:                            string(SiteEU1),
+		EnvDefaultGrace:                    "129600",
+		EnvOldKeyUsageLag:                  "1800",
+		EnvStateMachineARN:                 machine,
+		EnvLogLevel:                        StepLogLevel,
+		EnvDeployment:                      "ddr-test",
+		EnvFleetMaxConcurrency:             "10",
+		EnvFleetToleratedFailurePercentage: "100",
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("StepEnvironment = %v, want %v", got, want)
@@ -150,5 +153,72 @@ func TestDefaultGracePeriodApplies(t *testing.T) {
 	cfg, err := file.Validate(validationTime)
 	if err != nil || cfg.DefaultGrace != DefaultGracePeriod || DefaultGracePeriod != 24*time.Hour {
 		t.Errorf("grace %v (error %v), want %v", cfg.DefaultGrace, err, DefaultGracePeriod)
+	}
+}
+
+// Targets sharing an account and its trust conditions share a reader group;
+// the same account with another externalId is another group; the admin
+// target has none.
+func TestReaderGroups(t *testing.T) {
+	file := validConfigFile()
+	file.Prefix = "ddr-test"
+	file.Targets = append(file.Targets,
+		TargetFile{Name: "payments-eu", Kind: KindAPIKey, Accounts: []string{"111111111111"}, ExternalID: "payments-reader"},
+		TargetFile{Name: "fraud", Kind: KindAPIKey, Accounts: []string{"111111111111"}, ExternalID: "fraud-reader"},
+		TargetFile{Name: "ingest-org", Kind: KindAPIKey, Accounts: []string{"333333333333"}, OrganizationID: "o-exampleorg1"},
+	)
+	cfg, err := file.Validate(validationTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, g := range cfg.ReaderGroups() {
+		key := g.Account + "/" + g.ExternalID + "/" + g.OrganizationID
+		if _, dup := got[key]; dup {
+			t.Errorf("group %s listed twice", key)
+		}
+		got[key] = g.Targets
+		name := cfg.ReaderRoleName(g)
+		if !strings.HasPrefix(name, "ddr-test-read-"+g.Account+"-") || len(name) > 64 {
+			t.Errorf("role name %q", name)
+		}
+		if g.TagKey() != TagReaderPrefix+g.ID() || len(g.TagKey()) > 128 {
+			t.Errorf("tag key %q", g.TagKey())
+		}
+	}
+	want := map[string][]string{
+		"111111111111/payments-reader/": {"payments", "payments-eu"},
+		"111111111111/fraud-reader/":    {"fraud"},
+		"222222222222//o-exampleorg1":   {"search"},
+		"333333333333/ingest-reader/":   {"ingest"},
+		"444444444444/ingest-reader/":   {"ingest"},
+		"333333333333//o-exampleorg1":   {"ingest-org"},
+	}
+	if !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("groups = %v, want %v", got, want)
+	}
+	// The id depends on the trust conditions only, not on which targets
+	// the group reads, so adding a target does not rename a role.
+	a := ReaderGroup{Account: "111111111111", ExternalID: "x", Targets: []string{"a"}}
+	b := ReaderGroup{Account: "111111111111", ExternalID: "x", Targets: []string{"a", "b"}}
+	c := ReaderGroup{Account: "111111111111", ExternalID: "y"}
+	d := ReaderGroup{Account: "111111111111", OrganizationID: "x"}
+	if a.ID() != b.ID() || a.ID() == c.ID() || a.ID() == d.ID() {
+		t.Errorf("ids %s %s %s %s", a.ID(), b.ID(), c.ID(), d.ID())
+	}
+}
+
+func TestStepsOfEachMachine(t *testing.T) {
+	if got := StepsOf(MachineRotateFleet); !slices.Equal(got, []Step{StepListTargets}) {
+		t.Errorf("rotate-fleet invokes %v", got)
+	}
+	target := StepsOf(MachineRotateTarget)
+	if len(target)+1 != len(Steps()) || slices.Contains(target, StepListTargets) {
+		t.Errorf("rotate-target invokes %v", target)
+	}
+	for _, step := range Steps() {
+		if step.Machine() == "" {
+			t.Errorf("step %s has no machine", step)
+		}
 	}
 }

@@ -26,6 +26,15 @@ const (
 	EnvStateMachineARN = "DDROTATE_STATE_MACHINE_ARN"
 	// EnvLogLevel is the steps' slog level (debug, info, warn, error).
 	EnvLogLevel = "LOG_LEVEL"
+	// EnvDeployment is the deployment's name, the value of every one of its
+	// secrets' TagDeployment tag, by which a fleet run finds its targets.
+	EnvDeployment = "DDROTATE_DEPLOYMENT"
+	// EnvFleetMaxConcurrency and EnvFleetToleratedFailurePercentage are the
+	// fleet run's settings (config fleet.maxConcurrency and
+	// fleet.toleratedFailurePercentage), which the listtargets step hands to
+	// the fleet's Distributed Map.
+	EnvFleetMaxConcurrency             = "DDROTATE_FLEET_MAX_CONCURRENCY"
+	EnvFleetToleratedFailurePercentage = "DDROTATE_FLEET_TOLERATED_FAILURE_PERCENTAGE"
 	// EnvDatadogEndpoint replaces the site's API URL with a local Datadog
 	// emulator, which must listen on a loopback address. Never deployed.
 	EnvDatadogEndpoint = "DDROTATE_DATADOG_ENDPOINT"
@@ -48,13 +57,16 @@ type StepResources struct {
 // secret's tags instead, so this stays the same size for any fleet.
 func (c Config) StepEnvironment(r StepResources) map[string]string {
 	return map[string]string{
-		EnvSecretPrefix:    c.SecretPrefix,
-		EnvAdminSecretID:   c.SecretName(c.Admin().Name),
-		EnvTopicARN:        r.TopicARN,
-		EnvSite:            string(c.Site),
-		EnvDefaultGrace:    strconv.Itoa(int(c.DefaultGrace.Seconds())),
-		EnvOldKeyUsageLag:  strconv.Itoa(int(c.OldKeyUsageLag.Seconds())),
-		EnvStateMachineARN: r.StateMachineARN,
-		EnvLogLevel:        StepLogLevel,
+		EnvSecretPrefix:                    c.SecretPrefix,
+		EnvAdminSecretID:                   c.SecretName(c.Admin().Name),
+		EnvTopicARN:                        r.TopicARN,
+		EnvSite:                            string(c.Site),
+		EnvDefaultGrace:                    strconv.Itoa(int(c.DefaultGrace.Seconds())),
+		EnvOldKeyUsageLag:                  strconv.Itoa(int(c.OldKeyUsageLag.Seconds())),
+		EnvStateMachineARN:                 r.StateMachineARN,
+		EnvLogLevel:                        StepLogLevel,
+		EnvDeployment:                      c.Prefix,
+		EnvFleetMaxConcurrency:             strconv.Itoa(c.Fleet.MaxConcurrency),
+		EnvFleetToleratedFailurePercentage: strconv.FormatFloat(c.Fleet.ToleratedFailurePercentage, 'f', -1, 64),
 	}
 }

@@ -315,8 +315,10 @@ func (c cronSpec) shortestInterval(now time.Time, horizon time.Duration) (time.D
 }
 
 // ScheduledRunInput is the rotate-fleet state machine's input for a
-// scheduled run: every target, the admin's included. The schedule sends it,
-// and validation checks that it fits in an EventBridge target's input.
-func ScheduledRunInput(targets []string) map[string]any {
-	return map[string]any{"mode": "scheduled", "targets": targets}
+// scheduled run. It names no target: the fleet run lists the deployment's
+// secrets by their TagDeployment tag when it starts, so the input stays the
+// same size for any fleet and a target added later is rotated without
+// touching the schedule.
+func ScheduledRunInput() map[string]any {
+	return map[string]any{"mode": "scheduled"}
 }

@@ -22,20 +22,35 @@ const (
 	StepDeleteOld Step = "deleteold"
 	// StepRollback undoes a rotation that failed before the new key was current.
 	StepRollback Step = "rollback"
+	// StepListTargets lists the deployment's targets for a fleet run.
+	StepListTargets Step = "listtargets"
 )
 
-// steps lists every step with the placeholder that carries its Lambda's ARN
-// into the rotate-target definition.
+// Machine names one of the deployment's state machines.
+type Machine string
+
+// The state machines.
+const (
+	// MachineRotateTarget rotates one target.
+	MachineRotateTarget Machine = "rotate-target"
+	// MachineRotateFleet rotates every target of the deployment.
+	MachineRotateFleet Machine = "rotate-fleet"
+)
+
+// steps lists every step with the state machine that invokes it and the
+// placeholder that carries its Lambda's ARN into that machine's definition.
 var steps = [...]struct {
 	step        Step
+	machine     Machine
 	placeholder string
 }{
-	{StepCreate, "CreateFunctionArn"},
-	{StepVerify, "VerifyFunctionArn"},
-	{StepStore, "StoreFunctionArn"},
-	{StepNotify, "NotifyFunctionArn"},
-	{StepDeleteOld, "DeleteOldFunctionArn"},
-	{StepRollback, "RollbackFunctionArn"},
+	{StepCreate, MachineRotateTarget, "CreateFunctionArn"},
+	{StepVerify, MachineRotateTarget, "VerifyFunctionArn"},
+	{StepStore, MachineRotateTarget, "StoreFunctionArn"},
+	{StepNotify, MachineRotateTarget, "NotifyFunctionArn"},
+	{StepDeleteOld, MachineRotateTarget, "DeleteOldFunctionArn"},
+	{StepRollback, MachineRotateTarget, "RollbackFunctionArn"},
+	{StepListTargets, MachineRotateFleet, "ListTargetsFunctionArn"},
 }
 
 // RotateTargetStateMachinePlaceholder carries the rotate-target state
@@ -55,8 +70,9 @@ func Steps() []Step {
 // Valid reports whether s is one of [Steps].
 func (s Step) Valid() bool { return slices.Contains(Steps(), s) }
 
-// Placeholder is the name, written ${Name} in the rotate-target definition,
-// that the step's Lambda ARN is substituted for; "" if s is not a step.
+// Placeholder is the name, written ${Name} in the definition of the step's
+// Machine, that the step's Lambda ARN is substituted for; "" if s is not a
+// step.
 func (s Step) Placeholder() string {
 	for _, entry := range steps {
 		if entry.step == s {
@@ -64,4 +80,25 @@ func (s Step) Placeholder() string {
 		}
 	}
 	return ""
+}
+
+// Machine is the state machine that invokes the step; "" if s is not a step.
+func (s Step) Machine() Machine {
+	for _, entry := range steps {
+		if entry.step == s {
+			return entry.machine
+		}
+	}
+	return ""
+}
+
+// StepsOf lists the steps that machine invokes, in [Steps] order.
+func StepsOf(machine Machine) []Step {
+	var list []Step
+	for _, entry := range steps {
+		if entry.machine == machine {
+			list = append(list, entry.step)
+		}
+	}
+	return list
 }

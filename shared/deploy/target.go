@@ -41,6 +41,17 @@ const (
 	// TagServiceAccountID is the UUID of the service account that owns an
 	// api-app-key target's application key.
 	TagServiceAccountID = "ddrotate:service-account-id"
+	// TagDeployment names the deployment (its Prefix) a secret belongs to.
+	// Only the stack sets it, and no role of the deployment may tag: the
+	// step roles' policies address the deployment's secrets by name prefix
+	// and this tag, so they stay the same size for any fleet, and the fleet
+	// run finds its targets by listing the secrets that carry it.
+	TagDeployment = "ddrotate:deployment"
+	// TagReaderPrefix starts the tag that lets one reader group's role read
+	// a secret (see [ReaderGroup.TagKey]); its value is ReaderTagValue.
+	TagReaderPrefix = "ddrotate:reader:"
+	// ReaderTagValue is the value of every reader tag.
+	ReaderTagValue = "read"
 )
 
 // targetNamePattern is what a target may be called: the name must fit in a

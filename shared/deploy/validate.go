@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -28,31 +27,12 @@ const (
 	defaultLogRetentionDays = 365
 )
 
-// Limits that AWS imposes and that a config must stay within, so a bad
-// config fails at synth instead of halfway through a deployment.
-const (
-	// maxGracePeriod keeps the grace wait inside a Standard workflow's
-	// one-year execution limit, with a day left for the other steps.
-	maxGracePeriod = 364 * 24 * time.Hour
-	// maxEventInputChars is EventBridge's limit on a rule target's input.
-	maxEventInputChars = 8192
-	// maxInlinePolicyChars is IAM's limit on the inline policies of one role;
-	// every step role lists every secret ARN.
-	maxInlinePolicyChars = 10240
-	// stepPolicyBaseChars is what a step role's inline policy holds besides
-	// the secret and subnet ARNs (KMS, logs, SNS, Step Functions, network
-	// interfaces): about 1,800 in the largest, create, rounded up.
-	stepPolicyBaseChars = 2000
-	// subnetARNChars is the longest subnet ARN with its JSON quoting.
-	subnetARNChars = 100
-	// secretARNOverheadChars is the longest secret ARN around the name:
-	// "arn:aws-us-gov:secretsmanager:ap-southeast-2:123456789012:secret:"
-	// before it, the random "-AbCdEf" suffix and JSON quoting after it.
-	secretARNOverheadChars = 66 + 7 + 3
-)
+// maxGracePeriod keeps the grace wait inside a Standard workflow's one-year
+// execution limit, with a day left for the other steps.
+const maxGracePeriod = StandardExecutionLimit - 24*time.Hour
 
 var (
-	// prefixPattern keeps "<prefix>-read-<target>" within IAM's 64-character
+	// prefixPattern keeps "<prefix>-read-<account>-<hash>" within IAM's 64-character
 	// role name limit.
 	prefixPattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,14}[a-z0-9]$`)
 	secretPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]{0,62}/$`)
@@ -118,6 +98,7 @@ func (f ConfigFile) Validate(now time.Time) (Config, error) {
 	}
 	checkAlarms(&problems, f.Alarms)
 	cfg.VPC = checkVPC(&problems, f.VPC)
+	cfg.Fleet = checkFleet(&problems, f.Fleet)
 	cfg.Targets = checkTargets(&problems, f.Targets, cfg.DefaultGrace, cfg.DefaultMaxGrace, interval)
 	if len(cfg.Targets) > 0 {
 		checkFleetLimits(&problems, cfg)
@@ -232,6 +213,7 @@ func checkTarget(problems *problemList, field string, file TargetFile, defaultGr
 		checkAdminHasNoReaders(problems, field, file)
 	} else {
 		checkTeamAccess(problems, field, file)
+		checkTargetLimits(problems, field, file)
 	}
 	t := Target{
 		Name:             file.Name,
@@ -301,26 +283,6 @@ func checkTeamAccess(problems *problemList, field string, file TargetFile) {
 		case slices.Index(file.Readers, reader) < i:
 			problems.add(readerField, "%q is listed twice", reader)
 		}
-	}
-}
-
-// checkFleetLimits checks the limits that grow with the number of targets.
-func checkFleetLimits(problems *problemList, cfg Config) {
-	input, err := json.Marshal(ScheduledRunInput(cfg.TargetNames()))
-	if err != nil {
-		problems.add("targets", "cannot encode the scheduled run's input: %v", err)
-	} else if len(input) > maxEventInputChars {
-		problems.add("targets", "the scheduled run's input lists every target and would be %d characters, more than EventBridge's %d; split the fleet across deployments with different prefixes", len(input), maxEventInputChars)
-	}
-	policyChars := stepPolicyBaseChars
-	if cfg.VPC != nil {
-		policyChars += subnetARNChars * len(cfg.VPC.PrivateSubnetIDs)
-	}
-	for _, name := range cfg.TargetNames() {
-		policyChars += secretARNOverheadChars + len(cfg.SecretName(name))
-	}
-	if policyChars > maxInlinePolicyChars {
-		problems.add("targets", "%d targets would need about %d characters of IAM policy per step function, more than the %d IAM allows a role; split the fleet across deployments with different prefixes", len(cfg.Targets), policyChars, maxInlinePolicyChars)
 	}
 }
 

@@ -38,6 +38,9 @@ var deployedEnv = [...]string{
 	deploy.EnvOldKeyUsageLag,
 	deploy.EnvStateMachineARN,
 	deploy.EnvLogLevel,
+	deploy.EnvDeployment,
+	deploy.EnvFleetMaxConcurrency,
+	deploy.EnvFleetToleratedFailurePercentage,
 }
 
 // DeployedEnv lists the variables that SettingsFromEnv reads and the CDK
@@ -48,6 +51,8 @@ func DeployedEnv() []string { return slices.Clone(deployedEnv[:]) }
 // Settings is everything a step needs from its environment.
 type Settings struct {
 	Rotation rotation.Config
+	// Fleet is the listtargets step's deployment tag and fleet settings.
+	Fleet rotation.FleetSettings
 	// DatadogEndpoint overrides the site's API URL with a local emulator.
 	DatadogEndpoint string
 	LogLevel        slog.Level
@@ -75,6 +80,9 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	if err := s.Rotation.Validate(); err != nil {
 		return s, fmt.Errorf("environment (%s, %s, %s, %s): %w", deploy.EnvSecretPrefix, deploy.EnvAdminSecretID, deploy.EnvTopicARN, deploy.EnvStateMachineARN, err)
 	}
+	if s.Fleet, err = fleetFromEnv(getenv); err != nil {
+		return s, err
+	}
 	s.DatadogEndpoint = getenv(deploy.EnvDatadogEndpoint)
 	if err := s.LogLevel.UnmarshalText([]byte(strings.ToUpper(orDefault(getenv(deploy.EnvLogLevel), deploy.StepLogLevel)))); err != nil {
 		return s, fmt.Errorf("%s: %w", deploy.EnvLogLevel, err)
@@ -96,6 +104,31 @@ func secondsFromEnv(getenv func(string) string, name string, fallback time.Durat
 	return time.Duration(secs) * time.Second, nil
 }
 
+// fleetFromEnv reads the fleet settings, with the config's defaults for
+// those the environment does not set.
+func fleetFromEnv(getenv func(string) string) (rotation.FleetSettings, error) {
+	fleet := rotation.FleetSettings{
+		Deployment:                 getenv(deploy.EnvDeployment),
+		MaxConcurrency:             deploy.DefaultFleetMaxConcurrency,
+		ToleratedFailurePercentage: deploy.DefaultFleetToleratedFailurePercentage,
+	}
+	if v := getenv(deploy.EnvFleetMaxConcurrency); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > deploy.DistributedMapMaxConcurrency {
+			return fleet, fmt.Errorf("%s: must be a whole number from 1 to %d, got %q", deploy.EnvFleetMaxConcurrency, deploy.DistributedMapMaxConcurrency, v)
+		}
+		fleet.MaxConcurrency = n
+	}
+	if v := getenv(deploy.EnvFleetToleratedFailurePercentage); v != "" {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p < 0 || p > 100 {
+			return fleet, fmt.Errorf("%s: must be a percentage from 0 to 100, got %q", deploy.EnvFleetToleratedFailurePercentage, v)
+		}
+		fleet.ToleratedFailurePercentage = p
+	}
+	return fleet, nil
+}
+
 func orDefault(v, d string) string {
 	if v == "" {
 		return d
@@ -110,11 +143,16 @@ func NewSteps(settings Settings, awsCfg aws.Config, httpOpts datadog.Options, lo
 	keys := func(admin credential.Admin) (rotation.KeysAPI, error) {
 		return datadog.New(admin.Site, admin.APIKey, admin.AppKey, httpOpts)
 	}
-	return rotation.NewSteps(settings.Rotation,
+	steps, err := rotation.NewSteps(settings.Rotation,
 		secretsmanager.NewFromConfig(awsCfg),
 		sns.NewFromConfig(awsCfg),
 		sfn.NewFromConfig(awsCfg),
 		keys, logger)
+	if err != nil {
+		return nil, err
+	}
+	steps.Fleet = settings.Fleet
+	return steps, nil
 }
 
 // Steps wires the steps from the process environment, as a Lambda's main
@@ -138,12 +176,13 @@ func Steps(ctx context.Context) (*rotation.Steps, error) {
 // local runner both take their handlers from it.
 func Handlers(steps *rotation.Steps) map[deploy.Step]any {
 	return map[deploy.Step]any{
-		deploy.StepCreate:    steps.Create,
-		deploy.StepVerify:    steps.Verify,
-		deploy.StepStore:     steps.Store,
-		deploy.StepNotify:    steps.Notify,
-		deploy.StepDeleteOld: steps.DeleteOld,
-		deploy.StepRollback:  steps.Rollback,
+		deploy.StepCreate:      steps.Create,
+		deploy.StepVerify:      steps.Verify,
+		deploy.StepStore:       steps.Store,
+		deploy.StepNotify:      steps.Notify,
+		deploy.StepDeleteOld:   steps.DeleteOld,
+		deploy.StepRollback:    steps.Rollback,
+		deploy.StepListTargets: steps.ListTargets,
 	}
 }
 

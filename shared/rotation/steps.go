@@ -62,7 +62,10 @@ func (c Config) Validate() error {
 // Steps runs the rotation steps with its dependencies. Each exported method
 // is one step, with the signature aws-lambda-go expects of a handler.
 type Steps struct {
-	Config     Config
+	Config Config
+	// Fleet is what the listtargets step needs: the deployment's tag and
+	// the fleet run's settings.
+	Fleet      FleetSettings
 	Secrets    SecretsAPI
 	Topic      PublishAPI
 	Executions ExecutionsAPI

@@ -43,8 +43,9 @@ type fleetResult struct {
 	windows      int // rate-limit windows in which keys were made
 	ddCalls      int
 	awsCalls     int
-	fleetTrans   int // the fleet execution's own transitions
-	childTrans   int // all rotate-target executions' transitions
+	fleetTrans   int // the fleet execution's own transitions and its Map Run's child executions'
+
+	childTrans int // all rotate-target executions' transitions
 }
 
 // lowerBound is the time the rate limit alone would need if its windows
@@ -110,7 +111,7 @@ func runFleet(ctx context.Context, n int, real bool) (_ fleetResult, err error) 
 
 	v0 := env.Clock.Now()
 	t0 = time.Now()
-	x, err := env.RotateFleet(ctx, names, rotation.ModeScheduled)
+	x, err := env.RotateFleet(ctx, rotation.ModeScheduled)
 	res.wall = time.Since(t0)
 	res.virtual = env.Clock.Now().Sub(v0)
 	if err != nil && x == nil {
@@ -120,6 +121,11 @@ func runFleet(ctx context.Context, n int, real bool) (_ fleetResult, err error) 
 	res.fleetTrans = x.Transitions()
 
 	for _, c := range env.Engine.Executions() {
+		if c.MapRun() != nil && c.MapRun().Execution() == x {
+			// The Distributed Map's child workflow executions are billed
+			// as the fleet's.
+			res.fleetTrans += c.Transitions()
+		}
 		if c.StateMachineARN() != env.TargetMachineARN {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -26,6 +27,8 @@ func main() {
 		reps        = flag.Int("reps", 3, "steady-state rotations measured per kind and mode")
 		out         = flag.String("out", "bench/RESULTS.md", "where to write the report")
 		skipBuild   = flag.Bool("skip-lambdas", false, "skip building the Lambda artifacts and the Go benchmarks")
+		scale       = flag.Int("scale-targets", 10000, "targets in the fleet run measured against Step Functions' limits (0: skip it)")
+		synth       = flag.Int("synth-targets", 1000, "targets in the synthesized config measured against CloudFormation's and IAM's limits (0: skip it)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -57,18 +60,38 @@ func main() {
 		}
 	}
 
+	if *scale > 0 {
+		log.Printf("3. fleet of %d targets against Step Functions' limits (virtual clock)", *scale)
+		if r.scale, err = runScaleFleet(ctx, *scale); err != nil {
+			log.Fatal(err)
+		}
+	}
+
 	tmp, err := os.MkdirTemp("", "ddrotate-bench-")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(tmp)
+	functionsDir := ""
 	if !*skipBuild {
 		log.Print("4. Lambda artifacts")
 		if r.artifacts, err = buildLambdas(ctx, tmp); err != nil {
 			log.Fatal(err)
 		}
+		functionsDir = tmp
 		log.Print("4. Go benchmarks (go test -bench . -benchmem ./bench/)")
 		if r.benchmarks, err = runGoBenchmarks(ctx); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	if *synth > 0 {
+		log.Printf("6. synthesis of %d targets against CloudFormation's and IAM's limits", *synth)
+		synthDir := filepath.Join(tmp, "synth")
+		if err := os.MkdirAll(synthDir, 0o755); err != nil {
+			log.Fatal(err)
+		}
+		if r.synth, err = measureSynth(ctx, synthDir, *synth, functionsDir); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -85,8 +108,8 @@ func main() {
 		log.Fatal(err)
 	}
 	log.Printf("wrote %s in %s", *out, r.took.Round(time.Second))
-	if r.virtual.failed > 0 || r.real.failed > 0 || !r.demo.ok {
-		log.Print("FAILED: rotations failed or the demo failed; see the table")
+	if r.virtual.failed > 0 || r.real.failed > 0 || r.scale.failed > 0 || !r.demo.ok || r.synth.checkErr != nil {
+		log.Print("FAILED: rotations failed, the demo failed or a limit was crossed; see the table")
 		os.Exit(1)
 	}
 }

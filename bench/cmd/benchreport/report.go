@@ -17,6 +17,8 @@ type report struct {
 	calls      []callsResult
 	virtual    fleetResult
 	real       fleetResult
+	scale      scaleResult
+	synth      synthResult
 	artifacts  []artifact
 	benchmarks []benchLine
 	demo       demoResult
@@ -104,7 +106,7 @@ func (r report) rows() []row {
 			area: "State transitions / rotation", measure: fmt.Sprintf("scheduled fleet run (%d targets)", f.n),
 			value:     fmt.Sprintf("**%.3f** per target (rotate-fleet %d + rotate-target %d)", per, f.fleetTrans, f.childTrans),
 			reference: fmt.Sprintf("$%.3f / 1,000 targets", cost(per*1000)),
-			notes:     "the fleet execution adds one Map iteration state per target and 4 of its own",
+			notes:     "each target adds its Map Run child execution's state; the fleet execution has 5 of its own",
 		})
 	}
 	// 3. Fleet.
@@ -113,6 +115,12 @@ func (r report) rows() []row {
 			continue
 		}
 		rows = append(rows, fleetRows(f)...)
+	}
+	if r.scale.n > 0 {
+		rows = append(rows, scaleRows(r.scale)...)
+	}
+	if r.synth.targets > 0 {
+		rows = append(rows, synthRows(r.synth)...)
 	}
 	// 4. Artifacts.
 	for _, a := range r.artifacts {
