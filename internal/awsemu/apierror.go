@@ -3,6 +3,7 @@ package awsemu
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // apiError is an error as an AWS service reports it on the wire: a code, a
@@ -61,4 +62,25 @@ func missingParameter(member string) *apiError {
 func lengthOutOfRange(member string, minLen, maxLen int) *apiError {
 	return newAPIError(http.StatusBadRequest, codeValidation,
 		"1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length between %d and %d", member, minLen, maxLen)
+}
+
+// patternMismatch is AWS's request validation answer to a member that does
+// not match the model's pattern. The value is not echoed.
+func patternMismatch(member, pattern string) *apiError {
+	return newAPIError(http.StatusBadRequest, codeValidation,
+		"1 validation error detected: Value at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", member, pattern)
+}
+
+// valueOutOfRange is AWS's request validation answer to a number outside
+// the model's bounds.
+func valueOutOfRange(member string, minValue, maxValue int) *apiError {
+	return newAPIError(http.StatusBadRequest, codeValidation,
+		"1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have value between %d and %d", member, minValue, maxValue)
+}
+
+// enumMismatch is AWS's request validation answer to a value outside an
+// enum of the model.
+func enumMismatch(member, value string, values []string) *apiError {
+	return newAPIError(http.StatusBadRequest, codeValidation,
+		"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", value, member, strings.Join(values, ", "))
 }

@@ -115,6 +115,38 @@ const (
 	arnSuffixLength    = 6
 )
 
+// labels lists every staging label attached to any version of the secret.
+func (sec *secret) labels() []string {
+	var out []string
+	for _, id := range sec.order {
+		out = append(out, sec.versions[id].stages...)
+	}
+	return out
+}
+
+// wouldExceedLabelQuota reports whether attaching labels would leave more
+// than maxLabelsPerSecret distinct labels on the secret's versions.
+func (sec *secret) wouldExceedLabelQuota(labels []string) bool {
+	all := append(sec.labels(), labels...)
+	slices.Sort(all)
+	return len(slices.Compact(all)) > maxLabelsPerSecret
+}
+
+// pruneDeprecated removes the oldest unlabelled versions while the secret
+// has more than versionsKept versions, sparing those created within
+// deprecatedVersionGrace of now, as Secrets Manager's clean-up does.
+func (sec *secret) pruneDeprecated(now time.Time) {
+	for i := 0; len(sec.order) > versionsKept && i < len(sec.order); {
+		v := sec.versions[sec.order[i]]
+		if len(v.stages) > 0 || now.Sub(v.created) < deprecatedVersionGrace {
+			i++
+			continue
+		}
+		delete(sec.versions, v.id)
+		sec.order = slices.Delete(sec.order, i, i+1)
+	}
+}
+
 func (v *secretVersion) hasStage(label string) bool { return slices.Contains(v.stages, label) }
 
 func (v *secretVersion) removeStage(label string) {

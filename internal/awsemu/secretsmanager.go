@@ -1,8 +1,10 @@
 package awsemu
 
 import (
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // secretsManagerActions are the Secrets Manager operations the emulator
@@ -10,19 +12,36 @@ import (
 var secretsManagerActions = map[string]bool{
 	"CreateSecret": true, "DescribeSecret": true, "GetSecretValue": true, "PutSecretValue": true,
 	"UpdateSecretVersionStage": true, "ListSecretVersionIds": true, "ListSecrets": true,
-	"DeleteSecret": true, "TagResource": true,
+	"DeleteSecret": true, "RestoreSecret": true, "TagResource": true, "UntagResource": true,
 }
 
-// Model constraints of the Secrets Manager API reference.
+// Model constraints of the Secrets Manager API reference, and the quotas of
+// its user guide that the operations enforce.
 const (
-	maxSecretNameLength   = 512
-	minClientTokenLength  = 32
-	maxClientTokenLength  = 64
-	maxSecretValueLength  = 65536
-	maxStageLength        = 256
-	maxStagesPerVersion   = 20
-	defaultRecoveryWindow = 30
+	maxSecretNameLength    = 512
+	maxSecretIDLength      = 2048 // SecretIdType: 1 to 2048
+	minClientTokenLength   = 32   // ClientRequestTokenType and SecretVersionIdType: 32 to 64
+	maxClientTokenLength   = 64
+	maxSecretValueLength   = 65536
+	maxStageLength         = 256 // SecretVersionStageType: 1 to 256
+	maxStagesPerVersion    = 20  // SecretVersionStagesType: 1 to 20 members
+	maxDescriptionLength   = 2048
+	maxKmsKeyIDLength      = 2048
+	minRotationTokenLength = 36 // RotationTokenType: 36 to 256, ^[a-zA-Z0-9\-]+$
+	maxRotationTokenLength = 256
+	defaultRecoveryWindow  = 30
+	minRecoveryWindow      = 7
+	maxRecoveryWindow      = 30
+
+	// Quotas: "Staging labels attached across all versions of a secret: 20";
+	// "Secrets Manager removes unlabeled versions when there are more than
+	// 100, but it does not remove versions created less than 24 hours ago".
+	maxLabelsPerSecret     = 20
+	versionsKept           = 100
+	deprecatedVersionGrace = 24 * time.Hour
 )
+
+var rotationTokenPattern = regexp.MustCompile(`^[a-zA-Z0-9\-]+$`)
 
 // dispatchSecretsManager runs one Secrets Manager action. The whole action
 // runs under s.mu, so concurrent requests on one secret are serialised and a
@@ -49,8 +68,12 @@ func (s *Server) dispatchSecretsManager(req *request) response {
 		out, err = s.listSecrets(req)
 	case "DeleteSecret":
 		out, err = s.deleteSecret(req)
+	case "RestoreSecret":
+		out, err = s.restoreSecret(req)
 	case "TagResource":
 		out, err = s.tagResource(req)
+	case "UntagResource":
+		out, err = s.untagResource(req)
 	}
 	if err != nil {
 		return jsonErrorResponse(err)
@@ -80,6 +103,9 @@ func (s *Server) findSecret(id string) *secret {
 func (s *Server) secretForCaller(req *request, id string) (*secret, *apiError) {
 	if id == "" {
 		return nil, missingParameter("secretId")
+	}
+	if len(id) > maxSecretIDLength {
+		return nil, lengthOutOfRange("secretId", 1, maxSecretIDLength)
 	}
 	sec := s.findSecret(id)
 	if req.caller.kind != adminPrincipal && !req.caller.authorized && (sec == nil || !req.caller.mayReadSecret(sec.arn, sec.name)) {
@@ -120,20 +146,35 @@ func validateSecretValue(secretString *string, secretBinary []byte) *apiError {
 }
 
 // validateClientToken checks the ClientRequestToken length bounds.
-func validateClientToken(token string) *apiError {
-	if token != "" && (len(token) < minClientTokenLength || len(token) > maxClientTokenLength) {
-		return lengthOutOfRange("clientRequestToken", minClientTokenLength, maxClientTokenLength)
+func validateClientToken(token *string) *apiError {
+	return optionalLength("clientRequestToken", token, minClientTokenLength, maxClientTokenLength)
+}
+
+// optionalLength checks the length bounds of an optional string member: a
+// member that is absent is fine, one that is present (even empty) must fit.
+// Lengths count characters, as the API model's constraints do.
+func optionalLength(member string, v *string, minLen, maxLen int) *apiError {
+	if v == nil {
+		return nil
+	}
+	if n := utf8.RuneCountInString(*v); n < minLen || n > maxLen {
+		return lengthOutOfRange(member, minLen, maxLen)
 	}
 	return nil
 }
 
-func validateStages(stages []string) *apiError {
-	if len(stages) > maxStagesPerVersion {
+// validateVersionStages checks a VersionStages list: when present, 1 to 20
+// labels of 1 to 256 characters each.
+func validateVersionStages(stages *[]string) *apiError {
+	if stages == nil {
+		return nil
+	}
+	if len(*stages) < 1 || len(*stages) > maxStagesPerVersion {
 		return lengthOutOfRange("versionStages", 1, maxStagesPerVersion)
 	}
-	for _, stage := range stages {
-		if len(stage) < 1 || len(stage) > maxStageLength {
-			return lengthOutOfRange("versionStages.member", 1, maxStageLength)
+	for _, stage := range *stages {
+		if err := optionalLength("versionStages.member", &stage, 1, maxStageLength); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -161,3 +202,11 @@ func (s *Server) newSecretARN(name string) string {
 // dayOf truncates t to its UTC day: Secrets Manager records last-accessed
 // dates with day precision.
 func dayOf(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }
+
+// deref is the value of an optional string member, "" when absent.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

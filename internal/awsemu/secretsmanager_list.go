@@ -29,7 +29,7 @@ func page(n int, maxResults int, nextToken string) (start, end int, next string,
 	if nextToken != "" {
 		offset, convErr := strconv.Atoi(nextToken)
 		if convErr != nil || offset < 0 || offset > n {
-			return 0, 0, "", smInvalidParameter("The NextToken value is invalid.")
+			return 0, 0, "", newAPIError(http.StatusBadRequest, "InvalidNextTokenException", "The NextToken value is invalid.")
 		}
 		start = offset
 	}
@@ -41,10 +41,30 @@ func page(n int, maxResults int, nextToken string) (start, end int, next string,
 }
 
 type listSecretVersionIDsInput struct {
-	SecretID          string `json:"SecretId"`
-	MaxResults        int    `json:"MaxResults"`
-	NextToken         string `json:"NextToken"`
-	IncludeDeprecated bool   `json:"IncludeDeprecated"`
+	SecretID          string  `json:"SecretId"`
+	MaxResults        *int    `json:"MaxResults"`
+	NextToken         *string `json:"NextToken"`
+	IncludeDeprecated bool    `json:"IncludeDeprecated"`
+}
+
+// Bounds of the list operations' paging members (MaxResultsType and
+// NextTokenType).
+const maxNextTokenLength = 4096
+
+// checkPaging validates MaxResults (1 to 100) and NextToken (1 to 4096
+// characters) when present, and returns them for page.
+func checkPaging(maxResults *int, nextToken *string) (int, string, *apiError) {
+	if maxResults != nil && (*maxResults < 1 || *maxResults > maxListResults) {
+		return 0, "", valueOutOfRange("maxResults", 1, maxListResults)
+	}
+	if err := optionalLength("nextToken", nextToken, 1, maxNextTokenLength); err != nil {
+		return 0, "", err
+	}
+	n := 0
+	if maxResults != nil {
+		n = *maxResults
+	}
+	return n, deref(nextToken), nil
 }
 
 type secretVersionsListEntry struct {
@@ -68,6 +88,10 @@ func (s *Server) listSecretVersionIDs(req *request) (any, *apiError) {
 	if err := decodeJSONInput(req.body, &in); err != nil {
 		return nil, err
 	}
+	maxResults, nextToken, err := checkPaging(in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
 	sec, err := s.secretForCaller(req, in.SecretID)
 	if err != nil {
 		return nil, err
@@ -85,7 +109,7 @@ func (s *Server) listSecretVersionIDs(req *request) (any, *apiError) {
 			LastAccessedDate: epochPtr(v.lastAccessed),
 		})
 	}
-	start, end, next, err := page(len(entries), in.MaxResults, in.NextToken)
+	start, end, next, err := page(len(entries), maxResults, nextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -98,12 +122,25 @@ type listSecretsFilter struct {
 }
 
 type listSecretsInput struct {
-	MaxResults             int                 `json:"MaxResults"`
-	NextToken              string              `json:"NextToken"`
+	MaxResults             *int                `json:"MaxResults"`
+	NextToken              *string             `json:"NextToken"`
 	Filters                []listSecretsFilter `json:"Filters"`
-	SortOrder              string              `json:"SortOrder"`
+	SortOrder              *string             `json:"SortOrder"`
+	SortBy                 *string             `json:"SortBy"`
 	IncludePlannedDeletion bool                `json:"IncludePlannedDeletion"`
 }
+
+// Enums of ListSecrets (SortOrderType, SortByType) and its bound on the
+// number of filters (FiltersListType: at most 10).
+var (
+	sortOrders = []string{"asc", "desc"}
+	sortKeys   = []string{"created-date", "last-accessed-date", "last-changed-date", "name"}
+)
+
+const maxFilters = 10
+
+// filterKeys is FilterNameStringType.
+var filterKeys = []string{"description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all"}
 
 type secretListEntry struct {
 	ARN                    string              `json:"ARN"`
@@ -134,8 +171,19 @@ func (s *Server) listSecrets(req *request) (any, *apiError) {
 	if err := checkFilters(in.Filters); err != nil {
 		return nil, err
 	}
-	if in.SortOrder != "" && in.SortOrder != "asc" && in.SortOrder != "desc" {
-		return nil, smInvalidParameter("SortOrder must be asc or desc.")
+	if len(in.Filters) > maxFilters {
+		return nil, newAPIError(http.StatusBadRequest, codeValidation,
+			"1 validation error detected: Value at 'filters' failed to satisfy constraint: Member must have length less than or equal to %d", maxFilters)
+	}
+	if in.SortOrder != nil && !slices.Contains(sortOrders, *in.SortOrder) {
+		return nil, enumMismatch("sortOrder", *in.SortOrder, sortOrders)
+	}
+	if in.SortBy != nil && !slices.Contains(sortKeys, *in.SortBy) {
+		return nil, enumMismatch("sortBy", *in.SortBy, sortKeys)
+	}
+	maxResults, nextToken, err := checkPaging(in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, err
 	}
 	var matched []*secret
 	for _, sec := range s.secrets {
@@ -147,13 +195,24 @@ func (s *Server) listSecrets(req *request) (any, *apiError) {
 		}
 	}
 	slices.SortFunc(matched, func(a, b *secret) int {
-		c := cmp.Or(a.created.Compare(b.created), strings.Compare(a.name, b.name))
-		if in.SortOrder == "asc" {
+		var c int
+		switch deref(in.SortBy) {
+		case "name":
+			c = strings.Compare(a.name, b.name)
+		case "last-accessed-date":
+			c = a.lastAccessed.Compare(b.lastAccessed)
+		case "last-changed-date":
+			c = a.lastChanged.Compare(b.lastChanged)
+		default:
+			c = a.created.Compare(b.created)
+		}
+		c = cmp.Or(c, a.created.Compare(b.created), strings.Compare(a.name, b.name))
+		if deref(in.SortOrder) == "asc" {
 			return c
 		}
 		return -c
 	})
-	start, end, next, err := page(len(matched), in.MaxResults, in.NextToken)
+	start, end, next, err := page(len(matched), maxResults, nextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -188,8 +247,8 @@ var filterValuePattern = regexp.MustCompile(`^!?[a-zA-Z0-9 :_@/+=.\-!]*$`)
 // checkFilters validates ListSecrets filters as Secrets Manager does.
 func checkFilters(filters []listSecretsFilter) *apiError {
 	for i, f := range filters {
-		if !slices.Contains([]string{"name", "description", "tag-key", "tag-value", "all", "primary-region", "owning-service"}, f.Key) {
-			return smInvalidParameter("Invalid filter key: %s", f.Key)
+		if !slices.Contains(filterKeys, f.Key) {
+			return enumMismatch("filters."+strconv.Itoa(i+1)+".member.key", f.Key, filterKeys)
 		}
 		if len(f.Values) < 1 || len(f.Values) > maxFilterValues {
 			return newAPIError(http.StatusBadRequest, codeValidation,

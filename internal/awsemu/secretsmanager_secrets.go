@@ -7,9 +7,9 @@ import (
 
 type createSecretInput struct {
 	Name               string      `json:"Name"`
-	ClientRequestToken string      `json:"ClientRequestToken"`
-	Description        string      `json:"Description"`
-	KmsKeyID           string      `json:"KmsKeyId"`
+	ClientRequestToken *string     `json:"ClientRequestToken"`
+	Description        *string     `json:"Description"`
+	KmsKeyID           *string     `json:"KmsKeyId"`
 	SecretString       *string     `json:"SecretString"`
 	SecretBinary       []byte      `json:"SecretBinary"`
 	Tags               []secretTag `json:"Tags"`
@@ -36,20 +36,33 @@ func (s *Server) createSecret(req *request) (any, *apiError) {
 	if err := validateClientToken(in.ClientRequestToken); err != nil {
 		return nil, err
 	}
+	if err := optionalLength("description", in.Description, 0, maxDescriptionLength); err != nil {
+		return nil, err
+	}
+	if err := optionalLength("kmsKeyId", in.KmsKeyID, 0, maxKmsKeyIDLength); err != nil {
+		return nil, err
+	}
 	if err := validateSecretValue(in.SecretString, in.SecretBinary); err != nil {
 		return nil, err
 	}
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
+	if err := checkTagQuota(mergeTags(nil, in.Tags)); err != nil {
+		return nil, err
+	}
 	hasValue := in.SecretString != nil || in.SecretBinary != nil
+	token := ""
+	if in.ClientRequestToken != nil {
+		token = *in.ClientRequestToken
+	}
 
 	if existing := s.findSecret(in.Name); existing != nil && existing.name == in.Name {
 		if existing.scheduledForDeletion() {
 			return nil, smInvalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.")
 		}
 		// A retried CreateSecret (same token, same value) is idempotent.
-		if v, ok := existing.versions[in.ClientRequestToken]; ok && hasValue && v.sameValue(in.SecretString, in.SecretBinary) {
+		if v, ok := existing.versions[token]; ok && hasValue && v.sameValue(in.SecretString, in.SecretBinary) {
 			return createSecretOutput{ARN: existing.arn, Name: existing.name, VersionID: v.id}, nil
 		}
 		return nil, newAPIError(http.StatusBadRequest, codeResourceExists, "The operation failed because the secret %s already exists.", in.Name)
@@ -59,8 +72,8 @@ func (s *Server) createSecret(req *request) (any, *apiError) {
 	sec := &secret{
 		arn:         s.newSecretARN(in.Name),
 		name:        in.Name,
-		description: in.Description,
-		kmsKeyID:    in.KmsKeyID,
+		description: deref(in.Description),
+		kmsKeyID:    deref(in.KmsKeyID),
 		tags:        mergeTags(nil, in.Tags),
 		versions:    map[string]*secretVersion{},
 		created:     now,
@@ -68,7 +81,7 @@ func (s *Server) createSecret(req *request) (any, *apiError) {
 	}
 	out := createSecretOutput{ARN: sec.arn, Name: sec.name}
 	if hasValue {
-		id := in.ClientRequestToken
+		id := token
 		if id == "" {
 			id = newUUID()
 		}

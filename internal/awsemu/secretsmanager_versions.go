@@ -6,9 +6,9 @@ import (
 )
 
 type getSecretValueInput struct {
-	SecretID     string `json:"SecretId"`
-	VersionID    string `json:"VersionId"`
-	VersionStage string `json:"VersionStage"`
+	SecretID     string  `json:"SecretId"`
+	VersionID    *string `json:"VersionId"`
+	VersionStage *string `json:"VersionStage"`
 }
 
 type getSecretValueOutput struct {
@@ -26,21 +26,27 @@ func (s *Server) getSecretValue(req *request) (any, *apiError) {
 	if err := decodeJSONInput(req.body, &in); err != nil {
 		return nil, err
 	}
+	if err := optionalLength("versionId", in.VersionID, minClientTokenLength, maxClientTokenLength); err != nil {
+		return nil, err
+	}
+	if err := optionalLength("versionStage", in.VersionStage, 1, maxStageLength); err != nil {
+		return nil, err
+	}
 	sec, err := s.liveSecretForCaller(req, in.SecretID)
 	if err != nil {
 		return nil, err
 	}
 	var v *secretVersion
 	switch {
-	case in.VersionID != "":
-		v = sec.versions[in.VersionID]
-		if v == nil || (in.VersionStage != "" && !v.hasStage(in.VersionStage)) {
-			return nil, smNotFound("Secrets Manager can't find the specified secret value for VersionId: %s", in.VersionID)
+	case in.VersionID != nil:
+		v = sec.versions[*in.VersionID]
+		if v == nil || (in.VersionStage != nil && !v.hasStage(*in.VersionStage)) {
+			return nil, smNotFound("Secrets Manager can't find the specified secret value for VersionId: %s", *in.VersionID)
 		}
 	default:
-		stage := in.VersionStage
-		if stage == "" {
-			stage = stageCurrent
+		stage := stageCurrent
+		if in.VersionStage != nil {
+			stage = *in.VersionStage
 		}
 		if v = sec.holderOf(stage); v == nil {
 			return nil, smNotFound("Secrets Manager can't find the specified secret value for staging label: %s", stage)
@@ -60,11 +66,12 @@ func (s *Server) getSecretValue(req *request) (any, *apiError) {
 }
 
 type putSecretValueInput struct {
-	SecretID           string   `json:"SecretId"`
-	ClientRequestToken string   `json:"ClientRequestToken"`
-	SecretString       *string  `json:"SecretString"`
-	SecretBinary       []byte   `json:"SecretBinary"`
-	VersionStages      []string `json:"VersionStages"`
+	SecretID           string    `json:"SecretId"`
+	ClientRequestToken *string   `json:"ClientRequestToken"`
+	SecretString       *string   `json:"SecretString"`
+	SecretBinary       []byte    `json:"SecretBinary"`
+	VersionStages      *[]string `json:"VersionStages"`
+	RotationToken      *string   `json:"RotationToken"`
 }
 
 type putSecretValueOutput struct {
@@ -91,7 +98,10 @@ func (s *Server) putSecretValue(req *request) (any, *apiError) {
 	if in.SecretString == nil && in.SecretBinary == nil {
 		return nil, smInvalidParameter("You must provide either SecretString or SecretBinary.")
 	}
-	if err := validateStages(in.VersionStages); err != nil {
+	if err := validateVersionStages(in.VersionStages); err != nil {
+		return nil, err
+	}
+	if err := validateRotationToken(in.RotationToken); err != nil {
 		return nil, err
 	}
 	sec, err := s.liveSecretForCaller(req, in.SecretID)
@@ -99,7 +109,8 @@ func (s *Server) putSecretValue(req *request) (any, *apiError) {
 		return nil, err
 	}
 
-	if v, ok := sec.versions[in.ClientRequestToken]; ok {
+	token := deref(in.ClientRequestToken)
+	if v, ok := sec.versions[token]; ok {
 		// A version is immutable: the same token is a retry only if it
 		// carries the same value, and then the request is ignored.
 		if !v.sameValue(in.SecretString, in.SecretBinary) {
@@ -109,15 +120,18 @@ func (s *Server) putSecretValue(req *request) (any, *apiError) {
 		return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionID: v.id, VersionStages: slices.Clone(v.stages)}, nil
 	}
 
-	stages := in.VersionStages
-	if len(stages) == 0 {
-		stages = []string{stageCurrent}
+	stages := []string{stageCurrent}
+	if in.VersionStages != nil {
+		stages = *in.VersionStages
 	}
 	if len(sec.versions) == 0 && !slices.Contains(stages, stageCurrent) {
 		// The first version of a secret is always current.
 		stages = append(slices.Clone(stages), stageCurrent)
 	}
-	id := in.ClientRequestToken
+	if sec.wouldExceedLabelQuota(stages) {
+		return nil, labelQuotaExceeded()
+	}
+	id := token
 	if id == "" {
 		id = newUUID()
 	}
@@ -128,14 +142,35 @@ func (s *Server) putSecretValue(req *request) (any, *apiError) {
 		sec.attachStage(stage, v)
 	}
 	sec.lastChanged = now
+	sec.pruneDeprecated(now)
 	return putSecretValueOutput{ARN: sec.arn, Name: sec.name, VersionID: v.id, VersionStages: slices.Clone(v.stages)}, nil
 }
 
+// validateRotationToken checks RotationToken against the model: 36 to 256
+// characters matching ^[a-zA-Z0-9\-]+$. The emulator runs no rotation
+// functions, so a valid token is otherwise ignored.
+func validateRotationToken(token *string) *apiError {
+	if err := optionalLength("rotationToken", token, minRotationTokenLength, maxRotationTokenLength); err != nil {
+		return err
+	}
+	if token != nil && !rotationTokenPattern.MatchString(*token) {
+		return patternMismatch("rotationToken", rotationTokenPattern.String())
+	}
+	return nil
+}
+
+// labelQuotaExceeded is the answer to a call that would attach more
+// staging labels to a secret's versions than the quota allows.
+func labelQuotaExceeded() *apiError {
+	return newAPIError(http.StatusBadRequest, "LimitExceededException",
+		"A secret can have at most %d staging labels attached across all its versions.", maxLabelsPerSecret)
+}
+
 type updateSecretVersionStageInput struct {
-	SecretID            string `json:"SecretId"`
-	VersionStage        string `json:"VersionStage"`
-	MoveToVersionID     string `json:"MoveToVersionId"`
-	RemoveFromVersionID string `json:"RemoveFromVersionId"`
+	SecretID            string  `json:"SecretId"`
+	VersionStage        *string `json:"VersionStage"`
+	MoveToVersionID     *string `json:"MoveToVersionId"`
+	RemoveFromVersionID *string `json:"RemoveFromVersionId"`
 }
 
 type secretRefOutput struct {
@@ -149,18 +184,27 @@ type secretRefOutput struct {
 // version that already has it is a no-op; AWSCURRENT cannot be removed,
 // only moved, and moving it puts AWSPREVIOUS on the version that had it.
 func (s *Server) updateSecretVersionStage(req *request) (any, *apiError) {
-	var in updateSecretVersionStageInput
-	if err := decodeJSONInput(req.body, &in); err != nil {
+	var raw updateSecretVersionStageInput
+	if err := decodeJSONInput(req.body, &raw); err != nil {
 		return nil, err
 	}
-	if in.SecretID == "" {
+	if raw.SecretID == "" {
 		return nil, missingParameter("secretId")
 	}
-	if in.VersionStage == "" {
+	if raw.VersionStage == nil {
 		return nil, missingParameter("versionStage")
 	}
-	if err := validateStages([]string{in.VersionStage}); err != nil {
+	if err := optionalLength("versionStage", raw.VersionStage, 1, maxStageLength); err != nil {
 		return nil, err
+	}
+	if err := optionalLength("moveToVersionId", raw.MoveToVersionID, minClientTokenLength, maxClientTokenLength); err != nil {
+		return nil, err
+	}
+	if err := optionalLength("removeFromVersionId", raw.RemoveFromVersionID, minClientTokenLength, maxClientTokenLength); err != nil {
+		return nil, err
+	}
+	in := struct{ SecretID, VersionStage, MoveToVersionID, RemoveFromVersionID string }{
+		raw.SecretID, *raw.VersionStage, deref(raw.MoveToVersionID), deref(raw.RemoveFromVersionID),
 	}
 	if in.MoveToVersionID == "" && in.RemoveFromVersionID == "" {
 		return nil, smInvalidParameter("You must specify MoveToVersionId, RemoveFromVersionId, or both.")
@@ -205,8 +249,8 @@ func (s *Server) updateSecretVersionStage(req *request) (any, *apiError) {
 		return nil, smInvalidParameter("The parameter RemoveFromVersionId can't be empty. Staging label %s is currently attached to version %s, so you must explicitly reference that version in RemoveFromVersionId.",
 			in.VersionStage, holder.id)
 	}
-	if !moveTo.hasStage(in.VersionStage) && len(moveTo.stages) >= maxStagesPerVersion {
-		return nil, newAPIError(http.StatusBadRequest, "LimitExceededException", "A version can have at most %d staging labels.", maxStagesPerVersion)
+	if sec.wouldExceedLabelQuota([]string{in.VersionStage}) {
+		return nil, labelQuotaExceeded()
 	}
 	sec.attachStage(in.VersionStage, moveTo)
 	sec.lastChanged = s.now()
