@@ -1,7 +1,9 @@
 package awsemu
 
 import (
+	"encoding/json"
 	"encoding/xml"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,7 +18,13 @@ type topic struct {
 	subscriptions []string // subscription ARNs, in subscription order
 	published     []Message
 	attrs         TopicAttributes
+	// other holds the attributes CreateTopic set beyond attrs (FifoTopic,
+	// ContentBasedDeduplication, DeliveryPolicy, ...), as given.
+	other map[string]string
+	tags  map[string]string
 }
+
+func (t *topic) fifo() bool { return t.other["FifoTopic"] == "true" }
 
 // subscription is one endpoint subscribed to a topic.
 type subscription struct {
@@ -27,6 +35,7 @@ type subscription struct {
 	owner       string
 	filter      filterPolicy // nil: every message
 	rawDelivery bool
+	attrs       map[string]string // attributes as set, for Subscribe's comparison
 }
 
 // Message is a message as published to a topic or received by a
@@ -44,7 +53,14 @@ type Message struct {
 // https are delivered anywhere; every subscription also fills its inbox.
 var snsProtocols = []string{"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"}
 
-var topicNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+// topicNamePattern is CreateTopic's constraint on Name: "uppercase and
+// lowercase ASCII letters, numbers, underscores, and hyphens, and must be
+// between 1 and 256 characters long. For a FIFO topic, the name must end
+// with the .fifo suffix."
+var (
+	topicNamePattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	fifoTopicNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,251}\.fifo$`)
+)
 
 func snsInvalidParameter(format string, args ...any) *apiError {
 	return newAPIError(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: "+format, args...)
@@ -94,20 +110,73 @@ type createTopicResult struct {
 	TopicArn string   `xml:"TopicArn"`
 }
 
-// createTopic is idempotent: creating an existing topic returns its ARN.
+// createTopic creates a topic, or returns the ARN of the topic of that name
+// ("This action is idempotent, so if the requester already owns a topic with
+// the specified name, that topic's ARN is returned without creating a new
+// topic"), unless the request names attributes or tags the existing topic
+// does not have.
 func (s *Server) createTopic(req *request) (any, *apiError) {
 	name := req.form.Get("Name")
 	if name == "" {
-		return nil, snsInvalidParameter("Name")
+		return nil, snsInvalidParameter("Name Reason: cannot be empty")
 	}
-	if !topicNamePattern.MatchString(strings.TrimSuffix(name, ".fifo")) {
+	attrs := queryMap(req.form, "Attributes", "key", "value")
+	if err := validateTopicAttributes(attrs); err != nil {
+		return nil, err
+	}
+	if attrs["FifoTopic"] == "true" {
+		if !fifoTopicNamePattern.MatchString(name) {
+			return nil, snsInvalidParameter("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.")
+		}
+	} else if !topicNamePattern.MatchString(name) {
 		return nil, snsInvalidParameter("Topic Name")
 	}
-	arn := "arn:aws:sns:" + s.opts.Region + ":" + s.opts.AccountID + ":" + name
-	if _, ok := s.topics[arn]; !ok {
-		s.topics[arn] = &topic{arn: arn}
+	tags, err := topicTags(req.form)
+	if err != nil {
+		return nil, err
 	}
+	arn := "arn:aws:sns:" + s.opts.Region + ":" + s.opts.AccountID + ":" + name
+	if t, ok := s.topics[arn]; ok {
+		for k, v := range attrs {
+			if t.attribute(k) != v {
+				return nil, snsInvalidParameter("Attributes Reason: Topic already exists with different attributes")
+			}
+		}
+		for k, v := range tags {
+			if got, ok := t.tags[k]; !ok || got != v {
+				return nil, snsInvalidParameter("Tags Reason: Topic already exists with different tags")
+			}
+		}
+		return createTopicResult{TopicArn: arn}, nil
+	}
+	t := &topic{arn: arn, other: map[string]string{}, tags: tags}
+	for k, v := range attrs {
+		switch k {
+		case "DisplayName":
+			t.attrs.DisplayName = v
+		case "KmsMasterKeyId":
+			t.attrs.KmsMasterKeyID = v
+		case "Policy":
+			t.attrs.Policy = v
+		default:
+			t.other[k] = v
+		}
+	}
+	s.topics[arn] = t
 	return createTopicResult{TopicArn: arn}, nil
+}
+
+// attribute is the value of a topic attribute CreateTopic may set.
+func (t *topic) attribute(name string) string {
+	switch name {
+	case "DisplayName":
+		return t.attrs.DisplayName
+	case "KmsMasterKeyId":
+		return t.attrs.KmsMasterKeyID
+	case "Policy":
+		return t.attrs.Policy
+	}
+	return t.other[name]
 }
 
 type subscribeResult struct {
@@ -122,35 +191,45 @@ func (s *Server) subscribe(req *request) (any, *apiError) {
 	topicARN := req.form.Get("TopicArn")
 	protocol := req.form.Get("Protocol")
 	endpoint := req.form.Get("Endpoint")
-	if topicARN == "" {
-		return nil, snsInvalidParameter("TopicArn")
+	if err := checkTopicARN("TopicArn", topicARN); err != nil {
+		return nil, err
 	}
 	if protocol == "" {
-		return nil, snsInvalidParameter("Protocol")
+		return nil, snsInvalidParameter("Protocol Reason: no value for required parameter")
 	}
 	if !slices.Contains(snsProtocols, protocol) {
 		return nil, snsInvalidParameter("Amazon SNS does not support this protocol string: %s", protocol)
 	}
-	if endpoint == "" {
-		return nil, snsInvalidParameter("Endpoint")
-	}
-	if (protocol == "http" || protocol == "https") && !isLoopbackURL(endpoint, protocol) {
-		return nil, snsInvalidParameter("Endpoint must be a %s URL on a loopback address in the emulator", protocol)
+	if err := checkEndpoint(protocol, endpoint); err != nil {
+		return nil, err
 	}
 	t, ok := s.topics[topicARN]
 	if !ok {
 		return nil, snsNotFound("Topic")
 	}
-	sub := &subscription{topicARN: topicARN, protocol: protocol, endpoint: endpoint, owner: req.caller.account}
-	for name, value := range queryMap(req.form, "Attributes", "key", "value") {
+	sub := &subscription{topicARN: topicARN, protocol: protocol, endpoint: endpoint, owner: req.caller.account, attrs: map[string]string{}}
+	attrs := queryMap(req.form, "Attributes", "key", "value")
+	for name, value := range attrs {
 		if err := sub.setAttribute(name, value); err != nil {
 			return nil, err
 		}
 	}
+	// "Specifying a valid ARN for this attribute is required for Firehose
+	// delivery stream subscriptions."
+	if protocol == "firehose" && sub.attrs["SubscriptionRoleArn"] == "" {
+		return nil, snsInvalidParameter("Attributes Reason: SubscriptionRoleArn is required for the firehose protocol")
+	}
 	for _, arn := range t.subscriptions {
-		if existing := s.subscriptions[arn]; existing.protocol == protocol && existing.endpoint == endpoint {
-			return subscribeResult{SubscriptionArn: arn}, nil
+		existing := s.subscriptions[arn]
+		if existing.protocol != protocol || existing.endpoint != endpoint {
+			continue
 		}
+		for name, value := range attrs {
+			if existing.attrs[name] != value {
+				return nil, snsInvalidParameter("Attributes Reason: Subscription already exists with different attributes")
+			}
+		}
+		return subscribeResult{SubscriptionArn: arn}, nil
 	}
 	sub.arn = topicARN + ":" + newUUID()
 	s.subscriptions[sub.arn] = sub
@@ -174,13 +253,15 @@ func isLoopbackURL(endpoint, scheme string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// setAttribute validates and applies one subscription attribute.
+// setAttribute validates and applies one subscription attribute: the names
+// Subscribe and SetSubscriptionAttributes document, with the values their
+// descriptions allow.
 func (sub *subscription) setAttribute(name, value string) *apiError {
 	switch name {
 	case "FilterPolicy":
 		if value == "" {
 			sub.filter = nil
-			return nil
+			break
 		}
 		policy, err := parseFilterPolicy(value)
 		if err != nil {
@@ -188,26 +269,52 @@ func (sub *subscription) setAttribute(name, value string) *apiError {
 		}
 		sub.filter = policy
 	case "FilterPolicyScope":
+		if value == "MessageBody" {
+			return snsInvalidParameter("FilterPolicyScope: the emulator filters on MessageAttributes only")
+		}
 		if value != "MessageAttributes" {
-			return snsInvalidParameter("FilterPolicyScope: the emulator supports MessageAttributes only")
+			return snsInvalidParameter("FilterPolicyScope: Invalid value [%s]. Please use either MessageBody or MessageAttributes", value)
 		}
 	case "RawMessageDelivery":
 		if value != "true" && value != "false" {
 			return snsInvalidParameter("Attributes Reason: RawMessageDelivery: Invalid value [%s]. Must be true or false.", value)
 		}
+		// "When set to true, enables raw message delivery to Amazon SQS or
+		// HTTP/S endpoints" (and Firehose, per the Firehose fanout guide).
+		if value == "true" && !slices.Contains([]string{"sqs", "http", "https", "firehose"}, sub.protocol) {
+			return snsInvalidParameter("Attributes Reason: Delivery protocol [%s] does not support raw message delivery.", sub.protocol)
+		}
 		sub.rawDelivery = value == "true"
-	case "DeliveryPolicy", "RedrivePolicy", "SubscriptionRoleArn", "ReplayPolicy":
-		// Accepted for compatibility; they change nothing locally.
+	case "DeliveryPolicy", "RedrivePolicy", "ReplayPolicy":
+		// Accepted for compatibility (they change nothing locally), but
+		// they must be policies: JSON objects.
+		var doc map[string]any
+		if value != "" && json.Unmarshal([]byte(value), &doc) != nil {
+			return snsInvalidParameter("%s: not a valid JSON object", name)
+		}
+	case "SubscriptionRoleArn":
+		// "The following attribute applies only to Amazon Data Firehose
+		// delivery stream subscriptions".
+		if sub.protocol != "firehose" {
+			return snsInvalidParameter("Attributes Reason: SubscriptionRoleArn applies only to firehose subscriptions")
+		}
+		if !strings.HasPrefix(value, "arn:aws") || !strings.Contains(value, ":iam::") || !strings.Contains(value, ":role/") {
+			return snsInvalidParameter("Attributes Reason: SubscriptionRoleArn must be an IAM role ARN")
+		}
 	default:
 		return snsInvalidParameter("AttributeName")
 	}
+	if sub.attrs == nil {
+		sub.attrs = map[string]string{}
+	}
+	sub.attrs[name] = value
 	return nil
 }
 
 func (s *Server) unsubscribe(req *request) *apiError {
 	arn := req.form.Get("SubscriptionArn")
-	if arn == "" {
-		return snsInvalidParameter("SubscriptionArn")
+	if err := checkSubscriptionARN(arn); err != nil {
+		return err
 	}
 	sub, ok := s.subscriptions[arn]
 	if !ok {
@@ -239,8 +346,8 @@ const snsPageSize = 100
 
 func (s *Server) listSubscriptionsByTopic(req *request) (any, *apiError) {
 	topicARN := req.form.Get("TopicArn")
-	if topicARN == "" {
-		return nil, snsInvalidParameter("TopicArn")
+	if err := checkTopicARN("TopicArn", topicARN); err != nil {
+		return nil, err
 	}
 	t, ok := s.topics[topicARN]
 	if !ok {
@@ -263,11 +370,11 @@ func (s *Server) listSubscriptionsByTopic(req *request) (any, *apiError) {
 func (s *Server) setSubscriptionAttributes(req *request) *apiError {
 	arn := req.form.Get("SubscriptionArn")
 	name := req.form.Get("AttributeName")
-	if arn == "" {
-		return snsInvalidParameter("SubscriptionArn")
+	if err := checkSubscriptionARN(arn); err != nil {
+		return err
 	}
 	if name == "" {
-		return snsInvalidParameter("AttributeName")
+		return snsInvalidParameter("AttributeName Reason: no value for required parameter")
 	}
 	sub, ok := s.subscriptions[arn]
 	if !ok {
@@ -275,6 +382,7 @@ func (s *Server) setSubscriptionAttributes(req *request) *apiError {
 	}
 	// Apply to a copy so that an invalid value leaves the subscription as it was.
 	updated := *sub
+	updated.attrs = maps.Clone(sub.attrs)
 	if err := updated.setAttribute(name, req.form.Get("AttributeValue")); err != nil {
 		return err
 	}

@@ -40,11 +40,24 @@ type attributeValue struct {
 // parseFilterPolicy parses the JSON of a FilterPolicy attribute, rejecting
 // what SNS rejects: anything but an object of non-empty arrays of strings,
 // numbers and the supported operators.
+//
+// It also enforces the documented filter policy constraints: "A filter
+// policy can have a maximum of five keys", "The total combination of values
+// in a filter policy must not exceed 150" (the product of the number of
+// values in each array), "The maximum size of a filter policy is 256 KB",
+// and numeric values "can range from -10^9 to 10^9".
 func parseFilterPolicy(raw string) (filterPolicy, error) {
+	if len(raw) > maxFilterPolicySize {
+		return nil, fmt.Errorf("filter policy is larger than 256 KB")
+	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 		return nil, fmt.Errorf("filter policy is not a JSON object: %w", err)
 	}
+	if len(doc) > maxFilterPolicyKeys {
+		return nil, fmt.Errorf("filter policy can not have more than %d keys", maxFilterPolicyKeys)
+	}
+	combinations := 1
 	policy := filterPolicy{}
 	for name, rawConditions := range doc {
 		var items []json.RawMessage
@@ -54,16 +67,32 @@ func parseFilterPolicy(raw string) (filterPolicy, error) {
 		if len(items) == 0 {
 			return nil, fmt.Errorf("match value of %q must not be empty", name)
 		}
+		if combinations *= len(items); combinations > maxFilterPolicyCombinations {
+			return nil, fmt.Errorf("filter policy is too complex: more than %d combinations of values", maxFilterPolicyCombinations)
+		}
 		for _, item := range items {
 			c, err := parseCondition(item)
 			if err != nil {
 				return nil, fmt.Errorf("attribute %q: %w", name, err)
+			}
+			for _, n := range c.numbers {
+				if n < -maxFilterNumber || n > maxFilterNumber {
+					return nil, fmt.Errorf("attribute %q: numeric values must be between -1e9 and 1e9", name)
+				}
 			}
 			policy[name] = append(policy[name], c)
 		}
 	}
 	return policy, nil
 }
+
+// Filter policy constraints of the SNS developer guide.
+const (
+	maxFilterPolicySize         = 256 * 1024
+	maxFilterPolicyKeys         = 5
+	maxFilterPolicyCombinations = 150
+	maxFilterNumber             = 1e9
+)
 
 func parseCondition(raw json.RawMessage) (filterCondition, error) {
 	raw = bytes.TrimSpace(raw)

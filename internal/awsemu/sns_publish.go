@@ -1,12 +1,9 @@
 package awsemu
 
 import (
-	"cmp"
-	"encoding/base64"
 	"encoding/xml"
 	"maps"
-	"net/url"
-	"strconv"
+	"unicode/utf8"
 )
 
 type publishResult struct {
@@ -15,30 +12,76 @@ type publishResult struct {
 }
 
 // publish records the message, fills the inbox of every subscription whose
-// filter policy matches, and returns the HTTP deliveries to start.
+// filter policy matches, and returns the HTTP deliveries to start. The
+// emulator publishes to topics only: a PhoneNumber or a TargetArn that is
+// not a topic is refused.
 func (s *Server) publish(req *request) (any, []delivery, *apiError) {
-	topicARN := cmp.Or(req.form.Get("TopicArn"), req.form.Get("TargetArn"))
-	message := req.form.Get("Message")
-	subject := req.form.Get("Subject")
+	form := req.form
+	if form.Has("PhoneNumber") {
+		return nil, nil, snsInvalidParameter("PhoneNumber Reason: the emulator does not send SMS")
+	}
+	topicARN, member := form.Get("TopicArn"), "TopicArn"
+	if form.Get("TargetArn") != "" {
+		if topicARN != "" {
+			return nil, nil, snsInvalidParameter("TopicArn or TargetArn Reason: only one of TopicArn and TargetArn may be specified")
+		}
+		topicARN, member = form.Get("TargetArn"), "TargetArn"
+	}
 	if topicARN == "" {
 		return nil, nil, snsInvalidParameter("TopicArn or TargetArn Reason: no value for required parameter")
 	}
+	if err := checkTopicARN(member, topicARN); err != nil {
+		return nil, nil, err
+	}
+	message := form.Get("Message")
 	if message == "" {
 		return nil, nil, snsInvalidParameter("Empty message")
 	}
-	if len(subject) > 100 {
-		return nil, nil, snsInvalidParameter("Subject")
+	if !utf8.ValidString(message) {
+		return nil, nil, snsInvalidParameter("Message Reason: the message must be UTF-8 encoded")
 	}
-	attrs, err := publishAttributes(req.form)
+	if err := checkSubject(form); err != nil {
+		return nil, nil, err
+	}
+	var bodies map[string]string
+	switch structure := form.Get("MessageStructure"); {
+	case !form.Has("MessageStructure"):
+	case structure != "json":
+		return nil, nil, snsInvalidParameter("MessageStructure Reason: the only valid value is json")
+	default:
+		var err *apiError
+		if bodies, err = structuredMessage(message); err != nil {
+			return nil, nil, err
+		}
+	}
+	attrs, attrBytes, err := publishAttributes(form)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(message)+attrBytes > maxMessageBytes {
+		return nil, nil, snsInvalidParameter("Message too long")
+	}
+	for _, member := range []string{"MessageGroupId", "MessageDeduplicationId"} {
+		if form.Has(member) && !messageGroupIDPattern.MatchString(form.Get(member)) {
+			return nil, nil, snsInvalidParameter("%s Reason: up to %d alphanumeric characters and punctuation", member, maxMessageGroupIDChars)
+		}
 	}
 	t, ok := s.topics[topicARN]
 	if !ok {
 		return nil, nil, snsNotFound("Topic")
 	}
+	if t.fifo() {
+		if !form.Has("MessageGroupId") {
+			return nil, nil, snsInvalidParameter("The MessageGroupId parameter is required for FIFO topics")
+		}
+		if !form.Has("MessageDeduplicationId") && t.other["ContentBasedDeduplication"] != "true" {
+			return nil, nil, snsInvalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+		}
+	} else if form.Has("MessageDeduplicationId") {
+		return nil, nil, snsInvalidParameter("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
+	}
 
-	msg := Message{MessageID: newUUID(), TopicArn: topicARN, Subject: subject, Message: message, Attributes: map[string]string{}}
+	msg := Message{MessageID: newUUID(), TopicArn: topicARN, Subject: form.Get("Subject"), Message: message, Attributes: map[string]string{}}
 	for name, a := range attrs {
 		msg.Attributes[name] = a.value
 	}
@@ -52,47 +95,20 @@ func (s *Server) publish(req *request) (any, []delivery, *apiError) {
 		received := msg
 		received.Attributes = maps.Clone(msg.Attributes)
 		received.SubscriptionArn = arn
+		if bodies != nil {
+			// "If you want to send different messages for each transport
+			// protocol, set the value of the MessageStructure parameter to
+			// json": each subscriber gets its protocol's message, or default.
+			body, ok := bodies[sub.protocol]
+			if !ok {
+				body = bodies["default"]
+			}
+			received.Message = body
+		}
 		s.inboxes[arn] = append(s.inboxes[arn], received)
 		if sub.protocol == "http" || sub.protocol == "https" {
 			deliveries = append(deliveries, delivery{sub: *sub, msg: received, attrs: attrs, host: req.host})
 		}
 	}
 	return publishResult{MessageID: msg.MessageID}, deliveries, nil
-}
-
-// publishAttributes reads MessageAttributes.entry.N.Name and .Value.{DataType,
-// StringValue,BinaryValue}.
-func publishAttributes(form url.Values) (map[string]attributeValue, *apiError) {
-	attrs := map[string]attributeValue{}
-	for _, n := range queryIndexes(form, "MessageAttributes.entry.") {
-		base := "MessageAttributes.entry." + strconv.Itoa(n) + "."
-		name := form.Get(base + "Name")
-		dataType := form.Get(base + "Value.DataType")
-		if name == "" {
-			return nil, snsInvalidParameter("The message attribute name must not be empty")
-		}
-		if dataType == "" {
-			return nil, snsInvalidParameter("The message attribute '%s' must contain non-empty message attribute type.", name)
-		}
-		value := form.Get(base + "Value.StringValue")
-		switch baseType(dataType) {
-		case "Binary":
-			value = form.Get(base + "Value.BinaryValue")
-			if _, err := base64.StdEncoding.DecodeString(value); err != nil {
-				return nil, snsInvalidParameter("The message attribute '%s' has an invalid binary value.", name)
-			}
-		case "Number":
-			if _, err := strconv.ParseFloat(value, 64); err != nil {
-				return nil, snsInvalidParameter("The message attribute '%s' with type 'Number' must contain a numeric value.", name)
-			}
-		case "String", "String.Array":
-		default:
-			return nil, snsInvalidParameter("The message attribute '%s' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.", name)
-		}
-		if value == "" {
-			return nil, snsInvalidParameter("The message attribute '%s' must contain non-empty message attribute value for message attribute type '%s'.", name, dataType)
-		}
-		attrs[name] = attributeValue{dataType: dataType, value: value}
-	}
-	return attrs, nil
 }

@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"encoding/xml"
+	"maps"
 	"sort"
 	"strconv"
 )
@@ -24,7 +25,7 @@ func (s *Server) CreateTopicWith(name string, attrs TopicAttributes) string {
 	defer s.mu.Unlock()
 	t, ok := s.topics[arn]
 	if !ok {
-		t = &topic{arn: arn}
+		t = &topic{arn: arn, other: map[string]string{}, tags: map[string]string{}}
 		s.topics[arn] = t
 	}
 	t.attrs = attrs
@@ -71,8 +72,8 @@ type getTopicAttributesResult struct {
 
 func (s *Server) getTopicAttributes(req *request) (any, *apiError) {
 	arn := req.form.Get("TopicArn")
-	if arn == "" {
-		return nil, snsInvalidParameter("TopicArn")
+	if err := checkTopicARN("TopicArn", arn); err != nil {
+		return nil, err
 	}
 	t, ok := s.topics[arn]
 	if !ok {
@@ -99,6 +100,7 @@ func (s *Server) getTopicAttributes(req *request) (any, *apiError) {
 	if t.attrs.Policy != "" {
 		attrs["Policy"] = t.attrs.Policy
 	}
+	maps.Copy(attrs, t.other)
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
 		keys = append(keys, k)
