@@ -70,9 +70,9 @@ func TestScheduleExpressionsFireAsDocumented(t *testing.T) {
 
 func TestScheduleExpressionsRefusedAsEventBridgeRefusesThem(t *testing.T) {
 	for rule, expr := range map[string]string{
-		"cron expressions have six required fields":                                     "cron(0 10 * * ?)",
-		"you can't use * in both the Day-of-month and Day-of-week fields":               "cron(0 10 * * * *)",
-		"one of Day-of-month and Day-of-week must be ?, not both":                       "cron(0 10 ? * ? *)",
+		"cron expressions have six required fields":                       "cron(0 10 * * ?)",
+		"you can't use * in both the Day-of-month and Day-of-week fields": "cron(0 10 * * * *)",
+		"one of Day-of-month and Day-of-week must be ?, not both":         "cron(0 10 ? * ? *)",
 		"minutes are 0-59":                                                              "cron(60 10 * * ? *)",
 		"hours are 0-23":                                                                "cron(0 24 * * ? *)",
 		"months are 1-12 or JAN-DEC":                                                    "cron(0 10 * 13 ? *)",
