@@ -16,14 +16,28 @@
 // request is atomic with respect to every other one.
 //
 // Input that breaks the API model's constraints (a missing required member,
-// a ClientRequestToken outside 32 to 64 characters, an invalid name) is
-// answered with ValidationException, as AWS's request validation does before
-// the operation runs; the operation's own rules answer with the documented
-// exceptions (InvalidParameterException, InvalidRequestException,
-// ResourceNotFoundException, ResourceExistsException). Where the reference
-// leaves a case open, the emulator refuses rather than guesses: removing
-// AWSCURRENT without moving it, or naming in RemoveFromVersionId a version
-// that does not carry the label, fails with InvalidParameterException.
+// a length, pattern, numeric bound or enum of the model: a ClientRequestToken
+// outside 32 to 64 characters, an invalid name, a SortBy that is not one of
+// its values) is answered with ValidationException, as AWS's request
+// validation does before the operation runs; the operation's own rules
+// answer with the documented exceptions (InvalidParameterException,
+// InvalidRequestException, InvalidNextTokenException, LimitExceededException,
+// ResourceNotFoundException, ResourceExistsException), and the documented
+// quotas hold (20 staging labels across a secret's versions, 50 tags, no
+// aws: tag prefix; unlabelled versions past 100 and older than a day are
+// removed). Where the reference leaves a case open, the emulator refuses
+// rather than guesses: removing AWSCURRENT without moving it, or naming in
+// RemoveFromVersionId a version that does not carry the label, fails with
+// InvalidParameterException. SNS and STS likewise enforce their references'
+// rules (topic names, endpoints per protocol, the 256 KB message size with
+// its attributes, attribute names and types, filter policy constraints;
+// AssumeRole's lengths, patterns and duration bounds, and the one-hour limit
+// of role chaining). A feature the emulator cannot honour is refused, never
+// accepted and ignored: session policies on AssumeRole, SMS, filtering on
+// the message body.
+//
+// The conformance tests (*_conformance_test.go) hold one table per
+// operation whose cases quote the rule of the API reference they check.
 //
 // # Identities and access
 //
