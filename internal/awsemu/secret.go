@@ -125,9 +125,13 @@ func (sec *secret) labels() []string {
 }
 
 // wouldExceedLabelQuota reports whether attaching labels would leave more
-// than maxLabelsPerSecret distinct labels on the secret's versions.
+// than maxLabelsPerSecret distinct labels on the secret's versions. Moving
+// AWSCURRENT from a version also attaches AWSPREVIOUS to that version.
 func (sec *secret) wouldExceedLabelQuota(labels []string) bool {
 	all := append(sec.labels(), labels...)
+	if slices.Contains(labels, stageCurrent) && sec.holderOf(stageCurrent) != nil {
+		all = append(all, stagePrevious)
+	}
 	slices.Sort(all)
 	return len(slices.Compact(all)) > maxLabelsPerSecret
 }

@@ -221,9 +221,22 @@ func TestStagingLabelQuota(t *testing.T) {
 				SecretId: aws.String("team-a"), SecretString: aws.String("x"), VersionStages: []string{"L17"}})
 			return err
 		}, "LimitExceededException", 0},
+		{"moving AWSCURRENT would attach AWSPREVIOUS as a 21st label", func() error {
+			if _, err := client.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+				SecretId: aws.String("team-a"), VersionStage: aws.String("AWSPREVIOUS"), RemoveFromVersionId: aws.String(v1)}); err != nil {
+				return err
+			}
+			if _, err := client.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+				SecretId: aws.String("team-a"), VersionStage: aws.String("L17"), MoveToVersionId: aws.String(v1)}); err != nil {
+				return err
+			}
+			_, err := client.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+				SecretId: aws.String("team-a"), VersionStage: aws.String("AWSCURRENT"), MoveToVersionId: aws.String(v3), RemoveFromVersionId: aws.String(v2)})
+			return err
+		}, "LimitExceededException", 0},
 		{"moving one of the 20 labels is no new label", func() error {
 			_, err := client.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
-				SecretId: aws.String("team-a"), VersionStage: aws.String("L0"), MoveToVersionId: aws.String(v1), RemoveFromVersionId: aws.String(v3)})
+				SecretId: aws.String("team-a"), VersionStage: aws.String("L0"), MoveToVersionId: aws.String(v2), RemoveFromVersionId: aws.String(v3)})
 			return err
 		}, "", 0},
 	})
