@@ -232,6 +232,10 @@ dispatch:
 			<-slots
 			cancel()
 			wg.Wait()
+			run.mu.Lock()
+			run.status, run.stopTime = MapRunFailed, sr.e.clock.Now()
+			run.mu.Unlock()
+			sr.x.record(Event{Type: "MapRunFailed", State: sr.st.name, Error: errDataLimitExceeded})
 			return nil, err
 		}
 		wg.Add(1)
