@@ -271,6 +271,12 @@ func (d *deployment) targetStatus(ctx context.Context, t target, sched *schedule
 // readCredential takes the ids, last4s and metadata of a secret's value;
 // the parsed credential masks its values and is dropped here.
 func (st *targetStatus) readCredential(kind deploy.Kind, value string) error {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal([]byte(value), &fields) == nil {
+		if _, ok := fields["uninitialized"]; ok {
+			return errors.New("not initialized: the secret still holds the stack's placeholder; put its first credential (README, First-time setup)")
+		}
+	}
 	var meta credential.Metadata
 	if kind == deploy.KindAdmin {
 		a, err := credential.ParseAdmin([]byte(value))

@@ -340,6 +340,8 @@ func TestOperatorCommands(t *testing.T) {
 			t.Errorf("ingest after a failed rotation: %+v, last %+v", ing, ing.LastExecution)
 		}
 		mustContain(t, "status", o.ok("status"), "unreadable", "ingest: ", "FAILED SecretError scheduled")
+		o.putSecret("ddrotate/ingest", `{"uninitialized": "put the first credential"}`)
+		mustContain(t, "status", o.ok("status"), "ingest: not initialized: the secret still holds the stack's placeholder")
 	})
 
 	t.Run("history", func(t *testing.T) {
