@@ -17,6 +17,9 @@ version and new keys behind: the target's next rotation cleans them up.`
 // stopOutput is `ddrotate stop -o json`.
 type stopOutput struct {
 	execInfo
+	// AfterStore is set when the rotation had made its new key current
+	// before it was stopped (its old key is then still alive).
+	AfterStore bool `json:"afterStore"`
 }
 
 func stopCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -59,12 +62,32 @@ func stopCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if x, err = d.describe(ctx, *arn); err != nil {
 		return fmt.Errorf("describe the stopped execution: %w", err)
 	}
+	out := stopOutput{execInfo: *x, AfterStore: d.storeCompleted(ctx, x.ExecutionARN)}
 	if c.json() {
-		return writeJSON(stdout, stopOutput{*x})
+		return writeJSON(stdout, out)
 	}
 	fmt.Fprintf(stdout, "stopped %s (%s)\n", x.ExecutionARN, x.Status)
-	if x.Target != "" {
-		fmt.Fprintf(stdout, "the next rotation of %s cleans up what it left (its AWSPENDING version and any key it made): ddrotate rotate --target %s --mode ...\n", x.Target, x.Target)
+	switch {
+	case x.Target == "":
+	case out.AfterStore:
+		fmt.Fprintf(stdout, "it had made its new key current; the old key it was to delete is still alive: the next rotation of %s deletes it\n"+
+			"(now: ddrotate rotate --target %s --mode compromise)\n", x.Target, x.Target)
+	default:
+		fmt.Fprintf(stdout, "it stopped before Store: AWSCURRENT is unchanged; the next rotation of %s cleans up what it left (its AWSPENDING version, any key it made)\n", x.Target)
 	}
 	return nil
+}
+
+// storeCompleted reports whether a rotate-target execution got past Store.
+func (d *deployment) storeCompleted(ctx context.Context, arn string) bool {
+	events, err := d.history(ctx, arn)
+	if err != nil {
+		return false
+	}
+	for _, ev := range events {
+		if ev.StateExitedEventDetails != nil && aws.ToString(ev.StateExitedEventDetails.Name) == "Store" {
+			return true
+		}
+	}
+	return false
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/ddrotate/ddrotate/internal/ddemu"
 	"github.com/ddrotate/ddrotate/internal/localstack"
 	"github.com/ddrotate/ddrotate/internal/localstack/localstacktest"
 	"github.com/ddrotate/ddrotate/internal/syncbuf"
@@ -438,9 +439,9 @@ func TestOperatorCommands(t *testing.T) {
 			}
 		}
 
-		var stopped execInfo
+		var stopped stopOutput
 		o.okJSON(&stopped, "stop", "--execution", arn)
-		if stopped.Status != "ABORTED" || stopped.Target != "payments" {
+		if stopped.Status != "ABORTED" || stopped.Target != "payments" || !stopped.AfterStore {
 			t.Errorf("stop: %+v", stopped)
 		}
 		code, _, errOut := o.run("stop", "--execution", arn)
@@ -454,25 +455,36 @@ func TestOperatorCommands(t *testing.T) {
 		mustContain(t, "status", o.ok("status", "--target", "payments"), "stale: payments-scheduled-", "(ABORTED)")
 	})
 
+	t.Run("stop before Store", func(t *testing.T) {
+		// Datadog answers the scheduled rotation's check of the current
+		// key slowly: the execution is in Create when it is stopped.
+		o.ls.Datadog.AddFault(ddemu.Fault{Method: "GET", Path: "/api/v1/validate", Latency: 3 * time.Second, Times: 1})
+		var started rotateOutput
+		o.okJSON(&started, "rotate", "--target", "search", "--mode", "scheduled")
+		waitFor(t, "the rotation to enter Create", func() bool { return o.stateEntered(started.ExecutionARN, "Create") })
+		out := o.ok("stop", "--execution", started.ExecutionARN)
+		mustContain(t, "stop", out, "(ABORTED)", "it stopped before Store: AWSCURRENT is unchanged; the next rotation of search cleans up")
+	})
+
 	t.Run("stop, text", func(t *testing.T) {
 		var started rotateOutput
 		o.okJSON(&started, "rotate", "--target", "search", "--mode", "scheduled")
 		waitFor(t, "the rotation to reach its grace period", func() bool {
 			return strings.Contains(o.ok("history", "--target", "search", "--limit", "1"), "RUNNING") &&
-				o.graceReached(started.ExecutionARN)
+				o.stateEntered(started.ExecutionARN, "GracePeriod")
 		})
-		mustContain(t, "stop", o.ok("stop", "--execution", started.ExecutionARN), "stopped "+started.ExecutionARN+" (ABORTED)", "the next rotation of search cleans up")
+		mustContain(t, "stop", o.ok("stop", "--execution", started.ExecutionARN), "stopped "+started.ExecutionARN+" (ABORTED)", "the old key it was to delete is still alive: the next rotation of search deletes it")
 	})
 }
 
-// graceReached reports whether an execution has entered its grace period.
-func (o *operator) graceReached(arn string) bool {
+// stateEntered reports whether an execution has entered the state.
+func (o *operator) stateEntered(arn, state string) bool {
 	out, err := sfn.NewFromConfig(o.root()).GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
 	if err != nil {
 		o.t.Fatal(err)
 	}
 	for _, ev := range out.Events {
-		if ev.Type == sfntypes.HistoryEventTypeWaitStateEntered {
+		if ev.StateEnteredEventDetails != nil && aws.ToString(ev.StateEnteredEventDetails.Name) == state {
 			return true
 		}
 	}
