@@ -45,7 +45,7 @@ func (e *eventsAPI) handle(call *awsemu.ServiceCall) (any, *awsemu.ServiceError)
 		if err := call.Authorize("events:ListRules", e.ruleARN("*"), nil); err != nil {
 			return nil, err
 		}
-		var rules []map[string]any
+		rules := []map[string]any{}
 		for _, r := range e.ls.Deployment.Rules {
 			if strings.HasPrefix(r.Name, in.NamePrefix) {
 				rules = append(rules, e.describe(r))
