@@ -64,7 +64,7 @@ type scheduleInfo struct {
 	Targets []string `json:"targets"`
 	Mode    string   `json:"mode"`
 	// Problem says why the schedule is unknown.
-	Problem string `json:"problem,omitempty"`
+	Problem string `json:"problem"`
 }
 
 type deploymentInfo struct {

@@ -431,6 +431,11 @@ func TestOperatorCommands(t *testing.T) {
 			t.Fatalf("lock %+v", l)
 		}
 		mustContain(t, "status", o.ok("status"), "held by payments-scheduled-")
+		code, lockedOut, errOut := o.run("rotate", "--target", "payments", "--mode", "compromise", "--follow")
+		if code != 1 {
+			t.Errorf("a rotation of a locked target: exit %d\n%s%s", code, lockedOut, errOut)
+		}
+		mustContain(t, "stderr", errOut, "warning: payments is locked: held by payments-scheduled-", "(RUNNING)", "FAILED: RotationInProgressError: ")
 		var p planOutput
 		o.okJSON(&p, "plan")
 		for _, x := range p.Targets {
@@ -444,7 +449,7 @@ func TestOperatorCommands(t *testing.T) {
 		if stopped.Status != "ABORTED" || stopped.Target != "payments" || !stopped.AfterStore {
 			t.Errorf("stop: %+v", stopped)
 		}
-		code, _, errOut := o.run("stop", "--execution", arn)
+		code, _, errOut = o.run("stop", "--execution", arn)
 		if code != 1 || !strings.Contains(errOut, "is not running (ABORTED): nothing to stop") {
 			t.Errorf("second stop: exit %d: %s", code, errOut)
 		}
