@@ -49,7 +49,7 @@ func historyCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	// target's among the most recent rotate-target executions.
 	scan := *limit
 	if *only != "" {
-		scan = max(*limit*10, scanLimit)
+		scan = min(max(*limit*10, scanLimit), 1000)
 	}
 	items, err := d.listExecutions(ctx, d.targetMachine, scan)
 	if err != nil {

@@ -100,7 +100,7 @@ func rotateCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stdout, "see how it goes: ddrotate status --target %s; ddrotate history --target %s\n", *name, *name)
 		return nil
 	}
-	return d.follow(ctx, &out, c.json(), stdout, stderr)
+	return d.follow(ctx, &out, c.json(), stdout)
 }
 
 // executionNameOf is the name part of an execution ARN.
@@ -133,7 +133,7 @@ func (d *deployment) lockOf(ctx context.Context, t target) *lockStatus {
 
 // follow prints the execution's states as they finish until it ends or
 // ctx is cancelled (Ctrl-C), which stops following, not the execution.
-func (d *deployment) follow(ctx context.Context, out *rotateOutput, asJSON bool, stdout, stderr io.Writer) error {
+func (d *deployment) follow(ctx context.Context, out *rotateOutput, asJSON bool, stdout io.Writer) error {
 	tl := newTimeline()
 	seen := 0
 	for !tl.ended {

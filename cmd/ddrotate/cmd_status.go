@@ -109,7 +109,7 @@ func statusCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	if *only != "" {
-		t, _, err := d.lookupTarget(ctx, *only)
+		t, err := d.findTarget(targets, *only)
 		if err != nil {
 			return err
 		}

@@ -237,12 +237,19 @@ func (d *deployment) lookupTarget(ctx context.Context, name string) (target, []t
 	if err != nil {
 		return target{}, nil, err
 	}
+	t, err := d.findTarget(all, name)
+	return t, all, err
+}
+
+// findTarget returns the named target of all, or a refusal that lists
+// them.
+func (d *deployment) findTarget(all []target, name string) (target, error) {
 	for _, t := range all {
 		if t.Name == name {
-			return t, all, nil
+			return t, nil
 		}
 	}
-	return target{}, all, unknownTarget(d, name, all)
+	return target{}, unknownTarget(d, name, all)
 }
 
 func unknownTarget(d *deployment, name string, all []target) error {
