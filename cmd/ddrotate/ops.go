@@ -63,11 +63,6 @@ func (c *commonFlags) check() error {
 
 func (c *commonFlags) json() bool { return c.output == "json" }
 
-// tagDeployment, when a secret carries it, names the deployment (its
-// prefix) the secret belongs to; a secret of another deployment sharing the
-// secret prefix is not one of this deployment's targets.
-const tagDeployment = "ddrotate:deployment"
-
 // scheduleRuleName is the EventBridge rule that starts the scheduled fleet
 // run (infra/scheduling.go).
 func scheduleRuleName(prefix string) string { return prefix + "-scheduled-rotation" }
@@ -203,7 +198,9 @@ func (d *deployment) targets(ctx context.Context) ([]target, error) {
 			if aws.ToString(s.Name) != d.names.SecretName(name) {
 				continue
 			}
-			if dep, ok := tags[tagDeployment]; ok && dep != d.names.Prefix {
+			// A secret of another deployment that shares the secret
+			// prefix is not one of this deployment's targets.
+			if dep, ok := tags[deploy.TagDeployment]; ok && dep != d.names.Prefix {
 				continue
 			}
 			out = append(out, target{
