@@ -89,7 +89,7 @@ func historyCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			target = "(fleet)"
 		}
 		mode := x.Mode
-		if x.StartedBy != "" {
+		if x.ByFleet {
 			mode += " (fleet)"
 		}
 		errText := ""

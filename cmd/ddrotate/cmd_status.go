@@ -342,6 +342,9 @@ func lastExecutionColumn(x *execInfo, now time.Time) string {
 	if x.Mode != "" {
 		s += " " + x.Mode
 	}
+	if x.ByFleet {
+		s += " (fleet)"
+	}
 	if x.StartDate != nil {
 		s += ", " + formatAge(now.Sub(*x.StartDate)) + " ago"
 	}

@@ -31,8 +31,12 @@ type execInfo struct {
 	// States.Timeout, ...) and ErrorMessage its message, from the Cause.
 	Error        string `json:"error"`
 	ErrorMessage string `json:"errorMessage"`
-	// StartedBy is the fleet run that started a rotate-target execution.
+	// StartedBy is the execution that started a rotate-target execution:
+	// a fleet run's (for a Distributed Map, its map run's child
+	// execution, <prefix>-rotate-fleet/<map state>:<id>).
 	StartedBy string `json:"startedBy"`
+	// ByFleet is set when a fleet run started it.
+	ByFleet bool `json:"startedByFleetRun"`
 }
 
 func (x *execInfo) duration(now time.Time) time.Duration {
@@ -53,8 +57,10 @@ func (x *execInfo) outcome() string {
 	return x.Status
 }
 
-// executionARNPattern is the shape of a Step Functions execution ARN.
-var executionARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:execution:([A-Za-z0-9_-]{1,80}):([^:]{1,80})$`)
+// executionARNPattern is the shape of a Step Functions execution ARN; a
+// Distributed Map's child executions name the map state after the state
+// machine (<machine>/<map state>).
+var executionARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:execution:([A-Za-z0-9_-]{1,80})(?:/[^:]{1,80})?:([^:]{1,80})$`)
 
 // machineOf returns the state machine name in an execution ARN.
 func machineOf(executionARN string) string {
@@ -89,6 +95,7 @@ func (d *deployment) describe(ctx context.Context, arn string) (*execInfo, error
 	}
 	if json.Unmarshal([]byte(aws.ToString(out.Input)), &in) == nil {
 		x.Target, x.Mode, x.StartedBy = in.Target, in.Mode, in.StartedBy
+		x.ByFleet = in.StartedBy != "" && machineOf(in.StartedBy) == d.names.RotateFleetMachineName()
 		if x.Mode == "" && x.Target != "" {
 			x.Mode = string(rotation.ModeScheduled) // ParseInput's default
 		}

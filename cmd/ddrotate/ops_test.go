@@ -610,3 +610,64 @@ func TestServeTemplateHintsWork(t *testing.T) {
 		t.Errorf("serve --template suggests %v", tried)
 	}
 }
+
+// TestFleetRunInHistoryAndPlan: a scheduled fleet run (as the schedule
+// starts it) shows in history with the rotations it started, and dates
+// plan's next run under a rate schedule.
+func TestFleetRunInHistoryAndPlan(t *testing.T) {
+	o := newOperator(t, localstacktest.Options{})
+	fleetARN := o.ls.Deployment.Outputs["RotateFleetStateMachineArn"]
+	if fleetARN == "" {
+		for _, m := range o.ls.Deployment.Machines {
+			if m.Name == "ddrotate-rotate-fleet" {
+				fleetARN = m.ARN
+			}
+		}
+	}
+	start, err := sfn.NewFromConfig(o.root()).StartExecution(context.Background(), &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(fleetARN), Input: aws.String(`{"mode": "scheduled"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h historyOutput
+	waitFor(t, "the fleet run to start a rotation of every target", func() bool {
+		o.okJSON(&h, "history")
+		return len(h.Executions) == 5
+	})
+	var children int
+	for _, x := range h.Executions {
+		switch x.StateMachine {
+		case "rotate-fleet":
+			if x.ExecutionARN != aws.ToString(start.ExecutionArn) || x.Target != "" || x.Mode != "scheduled" {
+				t.Errorf("the fleet run in history: %+v", x)
+			}
+		case "rotate-target":
+			if x.ByFleet && x.Mode == "scheduled" {
+				children++
+			}
+		}
+	}
+	if children != 4 {
+		t.Errorf("%d rotations started by the fleet run, want 4: %+v", children, h.Executions)
+	}
+	mustContain(t, "history", o.ok("history"), "rotate-fleet", "(fleet)", "scheduled (fleet)")
+
+	var p planOutput
+	o.okJSON(&p, "plan")
+	if p.NextRun == nil || !p.NextRun.Equal(aws.ToTime(start.StartDate).UTC().Add(30*24*time.Hour)) || !strings.Contains(p.NextRunNote, "after the last fleet run") {
+		t.Errorf("plan's next run %v (%s), want 30 days after %v", p.NextRun, p.NextRunNote, start.StartDate)
+	}
+	for _, x := range p.Targets {
+		if x.Action != "rotate" || x.Reason != "the one schedule rotates every target of the deployment" {
+			t.Errorf("plan %s: %+v", x.Target, x)
+		}
+	}
+	var st statusOutput
+	o.okJSON(&st, "status")
+	for _, x := range st.Targets {
+		if x.LastExecution == nil || !x.LastExecution.ByFleet || x.LastExecution.StartedBy == "" {
+			t.Errorf("%s's last execution: %+v", x.Target, x.LastExecution)
+		}
+	}
+	o.ok("stop", "--execution", aws.ToString(start.ExecutionArn))
+}
