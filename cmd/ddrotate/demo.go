@@ -29,12 +29,12 @@ var demoTeams = []localenv.TargetSpec{
 	{Name: "checkout", Kind: deploy.KindAPIKey, Grace: time.Minute, ExternalID: "checkout-ci"},
 }
 
-func demoCommand(ctx context.Context, args []string, out io.Writer) (err error) {
+func demoCommand(ctx context.Context, args []string, out, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	verbose := fs.Bool("v", false, "also print the steps' JSON logs")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	started := time.Now()
 	var logs bytes.Buffer
@@ -147,6 +147,8 @@ func demoCommand(ctx context.Context, args []string, out io.Writer) (err error) 
 	}
 	p.line("")
 	p.line("demo finished in %s", time.Since(started).Round(time.Millisecond))
+	p.line("next: \"make local\" runs the synthesized stack on this machine; operate it as you would a real")
+	p.line("deployment, e.g. ddrotate status --endpoint-url http://127.0.0.1:4566 (ddrotate -h lists the commands)")
 	if len(problems)+len(leaks) > 0 {
 		return errors.New("an invariant failed")
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/ddrotate/ddrotate/internal/localstack"
 )
 
-func serveCommand(ctx context.Context, args []string, out io.Writer) (err error) {
+func serveCommand(ctx context.Context, args []string, out, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(stderr)
 	datadogAddr := fs.String("datadog-addr", "127.0.0.1:8126", "loopback address of the Datadog API emulator")
 	awsAddr := fs.String("aws-addr", "127.0.0.1:4566", "loopback address of the AWS emulator (Secrets Manager, SNS, STS)")
 	noTeams := fs.Bool("no-teams", false, "seed only the admin credential, not the demo teams (without --template)")
@@ -22,7 +22,7 @@ func serveCommand(ctx context.Context, args []string, out io.Writer) (err error)
 	noSeed := fs.Bool("no-seed", false, "with --template: leave each secret's placeholder value, as a first deployment does before its first-time setup")
 	sourceDir := fs.String("source-dir", ".", "with --template: the module root holding functions/<step>, built into the Lambda bootstraps")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	if *template != "" {
 		return serveTemplate(ctx, out, localstack.Options{
@@ -58,10 +58,12 @@ Targets: %v
 SNS topic: %s
 
 Try, in another terminal:
-  ddrotate run --target payments --mode scheduled
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s \
     aws --endpoint-url %s secretsmanager get-secret-value --secret-id %spayments
   curl -H "DD-API-KEY: <adminApiKey>" %s/api/v1/validate
+
+These emulators have no Step Functions: the operator commands (ddrotate status,
+rotate, history, plan, stop) run against the synthesized stack, "make local".
 
 Press Ctrl-C to stop.
 `, env.DatadogURL, env.AWSURL, localenv.SecretPrefix, localenv.AdminTarget,

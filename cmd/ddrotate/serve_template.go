@@ -90,10 +90,15 @@ Admin credential (the Datadog emulator's admin key, also in the admin target's s
 	fmt.Fprintf(out, `
 Try, in another terminal:
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=%s
+  ddrotate status --endpoint-url %s
+  ddrotate rotate --endpoint-url %s --target payments --mode compromise --follow
+  ddrotate history --endpoint-url %s
+  ddrotate plan --endpoint-url %s
+(ddrotate is bin/ddrotate after "make build", or "go run ./cmd/ddrotate"); or with the AWS CLI:
   aws --endpoint-url %s stepfunctions start-execution --state-machine-arn %s \
     --input '{"target": "payments", "mode": "compromise"}'
   aws --endpoint-url %s stepfunctions describe-execution --execution-arn <executionArn>
 
 Press Ctrl-C to stop.
-`, dep.Region, ls.AWSURL, dep.Outputs["RotateTargetStateMachineArn"], ls.AWSURL)
+`, dep.Region, ls.AWSURL, ls.AWSURL, ls.AWSURL, ls.AWSURL, ls.AWSURL, dep.Outputs["RotateTargetStateMachineArn"], ls.AWSURL)
 }

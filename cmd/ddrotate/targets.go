@@ -24,7 +24,7 @@ func targetsCommand(_ context.Context, args []string, stdout io.Writer) error {
 	account := fs.String("account", "<security-account>", "the security account, for the roles' ARNs")
 	partition := fs.String("partition", "aws", "the AWS partition, for the roles' ARNs")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())

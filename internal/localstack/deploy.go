@@ -71,10 +71,11 @@ type Machine struct {
 
 // Rule is an AWS::Events::Rule.
 type Rule struct {
-	Name, ARN string
-	Schedule  string
-	Enabled   bool
-	Targets   []RuleTarget
+	Name, ARN   string
+	Description string
+	Schedule    string
+	Enabled     bool
+	Targets     []RuleTarget
 }
 
 // RuleTarget is one target of a rule.
@@ -497,7 +498,8 @@ func (st *stackDeploy) create(logical string, res *Resource, props map[string]an
 		return st.createMachine(logical, nameOr("StateMachineName", 80), props)
 	case "AWS::Events::Rule":
 		name := nameOr("Name", 64)
-		rule := &Rule{Name: name, ARN: st.arn("events", "rule/"+name), Schedule: str(props, "ScheduleExpression"), Enabled: str(props, "State") != "DISABLED"}
+		rule := &Rule{Name: name, ARN: st.arn("events", "rule/"+name), Description: str(props, "Description"),
+			Schedule: str(props, "ScheduleExpression"), Enabled: str(props, "State") != "DISABLED"}
 		for _, t := range asMaps(props["Targets"]) {
 			rule.Targets = append(rule.Targets, RuleTarget{ID: str(t, "Id"), ARN: str(t, "Arn"), RoleARN: str(t, "RoleArn"), Input: str(t, "Input")})
 		}

@@ -41,7 +41,9 @@ type Options struct {
 	// removed by Close).
 	BuildDir string
 	// Bootstraps, when set, maps a source folder name (create, verify, ...)
-	// to an already built bootstrap, skipping the build for it.
+	// or a function name (ddrotate-create) to an already built bootstrap,
+	// skipping the build for it. A function name lets a template carry a
+	// function that has no functions/<name> folder (a test's stand-in).
 	Bootstraps map[string]string
 	// AWSAddr and DatadogAddr are where the emulators listen (default: any
 	// free loopback port).
@@ -168,6 +170,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	ls.AWS.MountJSON((&stepFunctions{ls: ls}).service())
 	ls.AWS.MountREST((&lambdaAPI{ls: ls}).service())
+	ls.AWS.MountJSON((&eventsAPI{ls: ls}).service())
 	if !opts.NoSeed {
 		if err := ls.seed(ctx); err != nil {
 			return nil, err
@@ -278,6 +281,10 @@ func (ls *Stack) startFunctions() error {
 	folders := map[string]string{}
 	var toBuild []string
 	for _, fn := range dep.Functions {
+		if _, ok := ls.opts.Bootstraps[fn.Name]; ok {
+			folders[fn.Name] = fn.Name
+			continue
+		}
 		folder, err := SourceFolder(ls.opts.SourceDir, fn)
 		if err != nil {
 			return err

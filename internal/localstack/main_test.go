@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/ddrotate/ddrotate/shared/deploy"
 )
 
 // testDir holds the synthesized cloud assembly and the built bootstraps,
@@ -31,13 +28,7 @@ func TestMain(m *testing.M) {
 }
 
 // moduleRoot is the folder holding go.mod.
-var moduleRoot = sync.OnceValues(func() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Dir(strings.TrimSpace(string(out))), nil
-})
+var moduleRoot = sync.OnceValues(ModuleRoot)
 
 // synthesized synthesizes the CDK app from the example configuration
 // once per test binary and returns the template's path.
@@ -46,24 +37,7 @@ var synthesized = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fns := filepath.Join(testDir, "fake-functions")
-	for _, step := range deploy.Steps() {
-		if err := os.MkdirAll(filepath.Join(fns, string(step)), 0o755); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(filepath.Join(fns, string(step), "bootstrap"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-			return "", err
-		}
-	}
-	out := filepath.Join(testDir, "cdk.out")
-	cmd := exec.Command("go", "run", "./infra")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out, "DDROTATE_FUNCTIONS_DIR="+fns,
-		"DDROTATE_CONFIG="+filepath.Join(root, "ddrotate.config.example.json"), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("synthesize: %v\n%s", err, b)
-	}
-	return filepath.Join(out, "ddrotate.template.json"), nil
+	return Synthesize(root, filepath.Join(root, "ddrotate.config.example.json"), testDir)
 })
 
 // bootstraps builds the step functions' bootstraps once per test binary.
@@ -72,15 +46,7 @@ var bootstraps = sync.OnceValues(func() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, step := range deploy.Steps() {
-		names = append(names, string(step))
-	}
-	dir := filepath.Join(testDir, "bootstraps")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	return BuildBootstraps(root, dir, names)
+	return StepBootstraps(root, filepath.Join(testDir, "bootstraps"))
 })
 
 // startStack stands the synthesized template up for one test.

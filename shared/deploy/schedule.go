@@ -322,3 +322,48 @@ func (c cronSpec) shortestInterval(now time.Time, horizon time.Duration) (time.D
 func ScheduledRunInput() map[string]any {
 	return map[string]any{"mode": "scheduled"}
 }
+
+// NextRun returns when an EventBridge schedule expression fires next after
+// t. A cron(...) expression's next run is exact (UTC, to the minute). A
+// rate(...) expression fires every period from when its rule was created,
+// which the EventBridge API does not report, so for a rate NextRun returns
+// t plus the period: the run after one at t.
+func NextRun(expression string, t time.Time) (time.Time, error) {
+	switch {
+	case strings.HasPrefix(expression, "rate("):
+		period, err := rateInterval(expression)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return t.Add(period), nil
+	case strings.HasPrefix(expression, "cron(") && strings.HasSuffix(expression, ")"):
+		spec, err := parseCron(strings.TrimSuffix(strings.TrimPrefix(expression, "cron("), ")"))
+		if err != nil {
+			return time.Time{}, err
+		}
+		return spec.next(t.UTC(), scheduleHorizon)
+	default:
+		return time.Time{}, errors.New(`is not an EventBridge schedule expression: want "rate(<n> <unit>)" or "cron(<6 fields>)"`)
+	}
+}
+
+// next returns the first run of the schedule after t, within horizon.
+func (c cronSpec) next(t time.Time, horizon time.Duration) (time.Time, error) {
+	start := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	for day := start; day.Before(t.Add(horizon)); day = day.AddDate(0, 0, 1) {
+		if !c.years.has(day.Year()) || !c.months.has(int(day.Month())) || !c.days(day) {
+			continue
+		}
+		for h := range 24 {
+			if !c.hours.has(h) {
+				continue
+			}
+			for m := range 60 {
+				if run := day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute); c.minutes.has(m) && run.After(t) {
+					return run, nil
+				}
+			}
+		}
+	}
+	return time.Time{}, errors.New("never fires in the next five years")
+}

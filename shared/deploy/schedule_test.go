@@ -89,3 +89,31 @@ func TestNearestWeekdayStaysInTheMonth(t *testing.T) {
 		}
 	}
 }
+
+func TestNextRun(t *testing.T) {
+	at := time.Date(2025, 1, 31, 10, 30, 0, 0, time.UTC) // a Friday
+	tests := []struct {
+		expression string
+		want       time.Time
+	}{
+		{"rate(30 days)", at.Add(30 * 24 * time.Hour)},
+		{"rate(1 hour)", at.Add(time.Hour)},
+		{"cron(0 3 * * ? *)", time.Date(2025, 2, 1, 3, 0, 0, 0, time.UTC)},
+		{"cron(30 10 * * ? *)", time.Date(2025, 2, 1, 10, 30, 0, 0, time.UTC)}, // strictly after
+		{"cron(0/15 * * * ? *)", time.Date(2025, 1, 31, 10, 45, 0, 0, time.UTC)},
+		{"cron(0 3 ? * MON *)", time.Date(2025, 2, 3, 3, 0, 0, 0, time.UTC)},
+		{"cron(0 0 L * ? *)", time.Date(2025, 2, 28, 0, 0, 0, 0, time.UTC)},
+		{"cron(0 12 ? * FRIL *)", time.Date(2025, 1, 31, 12, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, err := NextRun(tt.expression, at)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("NextRun(%s) = %v, %v; want %v", tt.expression, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "every day", "rate(0 days)", "cron(0 0 * * * *)", "cron(0 0 1 1 ? 2001)"} {
+		if _, err := NextRun(bad, at); err == nil {
+			t.Errorf("NextRun(%q) succeeded", bad)
+		}
+	}
+}
