@@ -48,6 +48,8 @@ func main() {
 		out         = flag.String("out", "test/MUTATION.md", "where to write the report")
 		from        = flag.String("from", "", "read <dir>/<package with / as ->.json (and .seconds) instead of running gremlins")
 		secondLook  = flag.Bool("rerun-not-covered", true, "run each mutant gremlins found not covered against the package's tests (see rerunNotCovered)")
+		rerunLived  = flag.Bool("rerun-lived", false, "with -from: also run again the mutants that lived, against the tests as they are now")
+		keep        = flag.String("keep", "", "copy gremlins' JSON output (and its duration) to this directory, for -from")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -62,13 +64,13 @@ func main() {
 	r := report{date: time.Now().UTC(), equivalentsFile: *equivalents, version: gremlinsVersion()}
 	for _, pkg := range strings.Split(*packages, ",") {
 		pkg = strings.Trim(strings.TrimSpace(pkg), "/")
-		res, err := measure(pkg, *from, *workers, *coefficient)
+		res, err := measure(pkg, *from, *keep, *workers, *coefficient)
 		if err != nil {
 			log.Fatal(err)
 		}
 		if *secondLook {
 			start := time.Now()
-			if err := res.rerunNotCovered(); err != nil {
+			if err := res.rerun(*rerunLived && *from != ""); err != nil {
 				log.Fatal(err)
 			}
 			res.elapsed += time.Since(start)
@@ -91,7 +93,7 @@ func main() {
 }
 
 // measure runs gremlins over one package, or reads an earlier run's output.
-func measure(pkg, from string, workers, coefficient int) (*pkgResult, error) {
+func measure(pkg, from, keep string, workers, coefficient int) (*pkgResult, error) {
 	res := &pkgResult{pkg: pkg}
 	jsonPath := filepath.Join(from, strings.ReplaceAll(pkg, "/", "-")+".json")
 	if from == "" {
@@ -130,6 +132,15 @@ func measure(pkg, from string, workers, coefficient int) (*pkgResult, error) {
 	data, err := os.ReadFile(jsonPath)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", pkg, err)
+	}
+	if keep != "" && from == "" {
+		base := filepath.Join(keep, strings.ReplaceAll(pkg, "/", "-"))
+		if err := os.WriteFile(base+".json", data, 0o644); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(base+".seconds", []byte(fmt.Sprintf("%.1f\n", res.elapsed.Seconds())), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	if err := res.parse(data); err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", pkg, jsonPath, err)
@@ -190,11 +201,11 @@ type mutant struct {
 // test that kills it covers it after all; one that lives is not covered
 // by any test that can tell.
 func (m mutant) final() string {
-	if m.Status != statusNotCovered || m.Rerun == "" {
+	switch {
+	case m.Rerun == "":
 		return m.Status
-	}
-	if m.Rerun == statusLived {
-		return statusNotCovered
+	case m.Rerun == statusLived:
+		return m.Status // not covered, or lived, still
 	}
 	return m.Rerun
 }
@@ -277,11 +288,12 @@ func (p *pkgResult) count(status string) int {
 	return n
 }
 
-// rerunKilled counts the not-covered mutants that a test killed when run.
+// rerunKilled counts the mutants gremlins found not covered (or, with
+// -rerun-lived, lived) that a test killed when run here.
 func (p *pkgResult) rerunKilled() int {
 	n := 0
 	for _, m := range p.mutants {
-		if m.Status == statusNotCovered && (m.Rerun == statusKilled || m.Rerun == statusTimedOut) {
+		if m.Status != statusKilled && (m.Rerun == statusKilled || m.Rerun == statusTimedOut) {
 			n++
 		}
 	}

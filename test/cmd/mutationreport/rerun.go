@@ -59,16 +59,18 @@ func mutate(src []byte, line, column int, mutator string) ([]byte, error) {
 	}
 }
 
-// rerunNotCovered runs every mutant gremlins called not covered against
-// the package's tests. Gremlins calls a mutant not covered when its
-// position is in no block of the coverage profile; Go's coverage blocks
-// leave out the case expressions of a switch, so their mutants are called
-// not covered however often the tests evaluate them. Each mutated file is
-// handed to go test through -overlay, so the tree is never touched.
-func (p *pkgResult) rerunNotCovered() error {
+// rerun runs every mutant gremlins called not covered (and, with lived,
+// every one that lived) against the package's tests. Gremlins calls a
+// mutant not covered when its position is in no block of the coverage
+// profile; Go's coverage blocks leave out the case expressions of a switch,
+// so their mutants are called not covered however often the tests evaluate
+// them. Running the lived ones again checks, without a whole gremlins run,
+// that new tests kill them. Each mutated file is handed to go test through
+// -overlay, so the tree is never touched.
+func (p *pkgResult) rerun(lived bool) error {
 	var todo []int
 	for i, m := range p.mutants {
-		if m.Status == statusNotCovered {
+		if m.Status == statusNotCovered || lived && m.Status == statusLived {
 			todo = append(todo, i)
 		}
 	}
@@ -85,7 +87,7 @@ func (p *pkgResult) rerunNotCovered() error {
 		return fmt.Errorf("%s: the tests fail without any mutant: %w", p.pkg, err)
 	}
 	limit := max(10*clean, time.Minute)
-	log.Printf("%s: running the %d mutants gremlins found not covered (tests take %s; limit %s each)", p.pkg, len(todo), clean.Round(time.Second), limit)
+	log.Printf("%s: running %d mutants again (tests take %s; limit %s each)", p.pkg, len(todo), clean.Round(time.Second), limit)
 	for _, i := range todo {
 		m := &p.mutants[i]
 		src, err := os.ReadFile(m.File)
