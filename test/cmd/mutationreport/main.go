@@ -50,6 +50,7 @@ func main() {
 		secondLook  = flag.Bool("rerun-not-covered", true, "run each mutant gremlins found not covered against the package's tests (see rerunNotCovered)")
 		rerunLived  = flag.Bool("rerun-lived", false, "with -from: also run again the mutants that lived, against the tests as they are now")
 		keep        = flag.String("keep", "", "copy gremlins' JSON output (and its duration) to this directory, for -from")
+		only        = flag.String("only", "", "run again only the mutants whose file:line contains this text (with -from, to check a new test quickly)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -70,7 +71,7 @@ func main() {
 		}
 		if *secondLook {
 			start := time.Now()
-			if err := res.rerun(*rerunLived && *from != ""); err != nil {
+			if err := res.rerun(*rerunLived && *from != "", *only); err != nil {
 				log.Fatal(err)
 			}
 			res.elapsed += time.Since(start)

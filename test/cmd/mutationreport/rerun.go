@@ -67,9 +67,12 @@ func mutate(src []byte, line, column int, mutator string) ([]byte, error) {
 // them. Running the lived ones again checks, without a whole gremlins run,
 // that new tests kill them. Each mutated file is handed to go test through
 // -overlay, so the tree is never touched.
-func (p *pkgResult) rerun(lived bool) error {
+func (p *pkgResult) rerun(lived bool, only string) error {
 	var todo []int
 	for i, m := range p.mutants {
+		if only != "" && !strings.Contains(fmt.Sprintf("%s:%d", m.File, m.Line), only) {
+			continue
+		}
 		if m.Status == statusNotCovered || lived && m.Status == statusLived {
 			todo = append(todo, i)
 		}
