@@ -30,7 +30,8 @@ type rotationRun struct {
 	mode   rotation.Mode
 	// rec is Create's output, when Create succeeded.
 	rec *rotation.Record
-	// revoked is what DeleteOld reported revoked, when it succeeded.
+	// revoked is what DeleteOld reported revoked, over all its runs;
+	// deleteDone is set once a run of it ended without holding.
 	revoked    []rotation.KeyRef
 	deleteDone bool
 	// storeDone is set when the Store state exited (succeeded).
@@ -67,9 +68,11 @@ func (e *Env) rotationRuns() []rotationRun {
 						Revoked rotation.DeleteOldResult `json:"revoked"`
 					} `json:"deleted"`
 				}
+				// DeleteOld runs again after each hold; a holding run
+				// revokes nothing and is not the end of it.
 				if json.Unmarshal(ev.Output, &out) == nil {
-					run.revoked = out.Deleted.Revoked.Revoked
-					run.deleteDone = true
+					run.revoked = append(run.revoked, out.Deleted.Revoked.Revoked...)
+					run.deleteDone = run.deleteDone || !out.Deleted.Revoked.Holding
 				}
 			}
 		}
@@ -416,7 +419,7 @@ func messageKeyIDs(msg rotation.Message) []string {
 			ids = append(ids, k.APIKeyID, k.AppKeyID)
 		}
 	}
-	for _, r := range msg.Revoked {
+	for _, r := range slices.Concat(msg.Revoked, msg.InUse) {
 		ids = append(ids, r.ID)
 	}
 	ids = slices.DeleteFunc(ids, func(id string) bool { return id == "" })
