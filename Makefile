@@ -7,7 +7,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 LAMBDA_FLAGS := -trimpath -buildvcs=false -tags lambda.norpc -ldflags="-s -w"
 GO_TEST_FLAGS ?=
 
-.PHONY: all build lambdas ddrotate test lint validate-asl demo serve local bench synth test-faults clean help
+.PHONY: all build lambdas ddrotate test lint validate-asl demo serve local bench synth test-faults mutate clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make demo         run the whole system on the embedded emulators"
 	@echo "make test         lint, validate the state machines, run every test"
 	@echo "make test-faults  the long fault-matrix suite"
+	@echo "make mutate       mutation testing (gremlins); regenerates test/MUTATION.md"
 	@echo "make bench        benchmarks; regenerates bench/RESULTS.md"
 	@echo "make synth        synthesize the CDK app into cdk.out/"
 	@echo "make local        synthesize, then run the synthesized stack on this machine"
@@ -52,6 +53,13 @@ test: lint validate-asl
 # The whole fault matrix; regenerates test/RELIABILITY.md and the README's table.
 test-faults:
 	DDROTATE_FAULTS=full DDROTATE_WRITE_REPORT=1 go test -count=1 -timeout 30m ./test/
+
+# Mutation testing of the packages whose tests are the rotation's evidence,
+# with gremlins pinned in go.mod's tool directive; writes test/MUTATION.md.
+# Long (see test/MUTATION.md for how long); not part of make test or CI.
+MUTATE_FLAGS ?=
+mutate:
+	go run ./test/cmd/mutationreport $(MUTATE_FLAGS)
 
 demo:
 	go run ./cmd/ddrotate demo

@@ -101,7 +101,8 @@ func (w *world) snapshot() snapshot {
 	return s
 }
 
-// checkAll checks the five invariants: 1-3 on the emulators' state, 4 by
+// checkAll checks the README's invariants: 1-3 and 6-9 on the emulators'
+// state and on what the system did (localenv.CheckInvariants), 4 by
 // scanning everything emitted, and 5 for every target whose execution
 // failed before Store (its AWSCURRENT must be the one in before).
 func (w *world) checkAll(t testing.TB, before snapshot, unchanged ...string) {

@@ -36,6 +36,10 @@ const (
 	cInvariantChecks  = "invariant checks (checkAll)"
 	cInvariantViolate = "invariant violations"
 	cLeaks            = "leaks of a key value"
+	// cLateCreates are creates Datadog completed after the client gave up
+	// (the README's known limit): invariant 3 does not count them as the
+	// step's own, invariant 2 requires their keys to be gone.
+	cLateCreates = "creates that took effect after their caller gave up (known limit)"
 )
 
 func (r *reliabilityCounters) add(name string, n int) {
@@ -83,6 +87,7 @@ func (r *reliabilityCounters) check(t testing.TB, w *world, before snapshot, unc
 	}
 	r.add(cInvariantViolate, violations+len(w.CheckInvariants(t.Context())))
 	r.add(cLeaks, len(leaksIn(w)))
+	r.add(cLateCreates, w.LateCreates())
 	w.checkAll(t, before, unchanged...)
 }
 

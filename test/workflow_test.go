@@ -394,3 +394,37 @@ func TestUninitializedSecret(t *testing.T) {
 		t.Errorf("%d keys were created", got-keys)
 	}
 }
+
+// A new API+application key pair that Datadog will not authorise together
+// (validate_keys answers 403, however long Verify waits) is never stored:
+// the execution rolls back, AWSCURRENT stays as it was, and the team is
+// told. Each mode, since compromise mode skips the check of the current key.
+func TestPairThatDoesNotValidateIsRefused(t *testing.T) {
+	for _, mode := range []rotation.Mode{rotation.ModeScheduled, rotation.ModeCompromise} {
+		t.Run(string(mode), func(t *testing.T) {
+			w := newWorld(t)
+			before := w.snapshot()
+			keysBefore := keyIDs(w)
+			w.at("Verify", func(*asl.Execution) error {
+				w.Datadog.AddFault(ddemu.Fault{Op: ddemu.ValidateKeys, Status: 403})
+				return nil
+			})
+			x := w.rotate(t, "analytics", mode)
+			w.Datadog.ClearFaults()
+			wantStatus(t, x, asl.StatusFailed)
+			if x.Error() != "KeyNotYetValidError" {
+				t.Errorf("error %q, want KeyNotYetValidError (cause %q)", x.Error(), x.Cause())
+			}
+			if got, want := statesVisited(x), "Create>Verify>Rollback>NotifyFailed>RotationFailed"; got != want {
+				t.Errorf("states %s, want %s", got, want)
+			}
+			if got := keyIDs(w); !slices.Equal(got, keysBefore) {
+				t.Errorf("the Datadog keys changed: %v → %v", keysBefore, got)
+			}
+			if got := w.events("analytics"); !slices.Equal(got, []string{"rotation-failed"}) {
+				t.Errorf("team analytics received %v, want [rotation-failed]", got)
+			}
+			w.checkAll(t, before, "analytics")
+		})
+	}
+}

@@ -136,7 +136,7 @@ func demoCommand(ctx context.Context, args []string, out, stderr io.Writer) (err
 	texts := env.EmittedTexts()
 	texts["step logs"] = logs.String()
 	leaks := localenv.Leaks(env.KeyValues(), texts)
-	p.check(len(problems) == 0, "1-3, 5: current keys validate, no orphan or duplicate key, no lock left, no failed execution")
+	p.check(len(problems) == 0, "1-3, 5-9: current keys validate, no orphan key, one create per key type and execution, no lock left, no failed execution, retired keys gone, every message its target's own, compromise waits 0 s, nothing stored unvalidated")
 	p.check(len(leaks) == 0, "4: no key value in step logs, execution history, SNS messages or emulator logs (%d values, %d texts scanned)", len(env.KeyValues()), len(texts))
 	for _, line := range append(problems, leaks...) {
 		p.line("  ✗ %s", line)

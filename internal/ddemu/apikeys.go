@@ -33,7 +33,7 @@ func (s *Server) createAPIKey(c *callContext) response {
 		return errorResponse(http.StatusBadRequest, apiKeyCapMessage(s.st.maxAPIKeys))
 	}
 	k := s.addAPIKeyLocked("", *attrs.Name, "", c.userID, s.now())
-	return response{status: http.StatusCreated, body: apiKeyDocument{Data: k.resource(apiKeyView{value: true})}}
+	return response{status: http.StatusCreated, body: apiKeyDocument{Data: k.resource(apiKeyView{value: true})}, made: madeKey{k.id, k.name}}
 }
 
 func (s *Server) listAPIKeys(c *callContext) response {

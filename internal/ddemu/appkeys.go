@@ -136,7 +136,7 @@ func (s *Server) createAppKey(c *callContext, owner string) response {
 		return resp
 	}
 	k := s.addAppKeyLocked("", *attrs.Name, "", owner, scopes, s.now())
-	return response{status: http.StatusCreated, body: appKeyDocument{Data: k.resource(viewCreated)}}
+	return response{status: http.StatusCreated, body: appKeyDocument{Data: k.resource(viewCreated)}, made: madeKey{k.id, k.name}}
 }
 
 func (s *Server) listAppKeys(c *callContext, owner string, view appKeyView) response {

@@ -18,6 +18,9 @@ type outcome struct {
 	reset   bool
 	gone    bool
 	limited bool // a SetRateLimit window refused the call
+	// made is the key the operation created, kept when a fault then
+	// throws its answer away.
+	made madeKey
 }
 
 func (o outcome) status() int {
@@ -42,7 +45,7 @@ func (s *Server) serveEndpoint(w http.ResponseWriter, r *http.Request, ep endpoi
 		latency += fault.Latency
 	}
 	out := s.decide(r, ep, fault, faulted, latency)
-	s.recordCall(r, ep.op, out.status(), faulted || out.limited)
+	s.recordCall(r, Call{Op: ep.op, Status: out.status(), Faulted: faulted || out.limited, Latency: latency, KeyID: out.made.id, KeyName: out.made.name})
 	switch {
 	case out.gone:
 	case out.reset:
@@ -67,9 +70,11 @@ func (s *Server) decide(r *http.Request, ep endpoint, fault Fault, faulted bool,
 	}
 	resp := s.perform(r, ep)
 	if faulted && fault.AfterEffect {
-		return s.failure(ep.op, fault)
+		out := s.failure(ep.op, fault)
+		out.made = resp.made
+		return out
 	}
-	return outcome{resp: resp, headers: limitHeaders}
+	return outcome{resp: resp, headers: limitHeaders, made: resp.made}
 }
 
 // perform authenticates the call and runs the operation.

@@ -2,8 +2,10 @@ package ddemu
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -230,10 +232,11 @@ func TestCallLogAndCounters(t *testing.T) {
 	h.do("DELETE", "/api/v2/api_keys/"+h.admin.APIKeyID, nil)
 	h.do("GET", "/api/v2/nothing-here", nil).mustStatus(t, http.StatusNotFound)
 
+	admin := func(c Call) Call { c.APIKeyID, c.AppKeyID = h.admin.APIKeyID, h.admin.AppKeyID; return c }
 	want := []Call{
-		{Method: "GET", Path: "/api/v2/api_keys", Op: ListAPIKeys, Status: 200},
-		{Method: "DELETE", Path: "/api/v2/api_keys/" + h.admin.APIKeyID, Op: DeleteAPIKey, Status: 500, Faulted: true},
-		{Method: "GET", Path: "/api/v2/nothing-here", Status: 404},
+		admin(Call{Method: "GET", Path: "/api/v2/api_keys", Op: ListAPIKeys, Status: 200}),
+		admin(Call{Method: "DELETE", Path: "/api/v2/api_keys/" + h.admin.APIKeyID, Op: DeleteAPIKey, Status: 500, Faulted: true, KeyID: h.admin.APIKeyID}),
+		admin(Call{Method: "GET", Path: "/api/v2/nothing-here", Status: 404}),
 	}
 	calls := h.srv.Calls()
 	for i := range calls {
@@ -267,4 +270,69 @@ func TestResetConnWithoutHijackerAbortsAndLogs(t *testing.T) {
 		}
 	}()
 	h.do("GET", "/api/v2/api_keys", nil)
+}
+
+// The call log names the keys a call made, named and presented, by id and
+// name only: a create that took effect (even with its answer lost), the key
+// a path names, the keys a validate call tested (even a deleted one, and
+// even when a fault answered instead), and the latency it was given.
+func TestCallLogNamesKeysByID(t *testing.T) {
+	h := newHarness(t, WithSleep(func(context.Context, time.Duration) error { return nil }))
+	created := h.do("POST", "/api/v2/api_keys", apiKeyBody("made")).mustStatus(t, http.StatusCreated)
+	id := created.str("data", "id")
+	h.srv.AddFault(Fault{Op: CreateServiceAccountAppKey, AfterEffect: true, Status: 502, Times: 1})
+	h.do("POST", "/api/v2/service_accounts/"+h.admin.ServiceAccountID+"/application_keys", appKeyBody("lost", nil)).mustStatus(t, 502)
+	var lostID string
+	for _, k := range h.srv.AppKeys() {
+		if k.Name == "lost" {
+			lostID = k.ID
+		}
+	}
+	h.srv.AddFault(Fault{Op: CreateAPIKey, Status: 500, Times: 1})
+	h.do("POST", "/api/v2/api_keys", apiKeyBody("refused")).mustStatus(t, 500)
+	value := ""
+	for _, k := range h.srv.APIKeys() {
+		if k.ID == id {
+			value = k.Key
+		}
+	}
+	h.do("DELETE", "/api/v2/api_keys/"+id, nil).mustStatus(t, http.StatusNoContent)
+	h.srv.AddFault(Fault{Op: ValidateKeys, Status: 403, Latency: 3 * time.Second, Times: 1})
+	h.doWith(keys{api: value, app: h.admin.AppKey}, "GET", "/api/v2/validate_keys", nil).mustStatus(t, 403)
+	h.doWith(keys{api: "0123456789abcdef0123456789abcdef"}, "GET", "/api/v1/validate", nil).mustStatus(t, 403)
+
+	calls := h.srv.Calls()
+	if len(calls) != 6 {
+		t.Fatalf("%d calls logged, want 6", len(calls))
+	}
+	check := func(i int, what string, got, want any) {
+		t.Helper()
+		if got != want {
+			t.Errorf("call %d (%s %s): %s = %v, want %v", i, calls[i].Op, calls[i].Path, what, got, want)
+		}
+	}
+	check(0, "KeyID", calls[0].KeyID, id)
+	check(0, "KeyName", calls[0].KeyName, "made")
+	check(0, "Created", calls[0].Created(), true)
+	check(0, "Succeeded", calls[0].Succeeded(), true)
+	check(1, "KeyID", calls[1].KeyID, lostID)
+	check(1, "Created", calls[1].Created(), lostID != "")
+	check(1, "Succeeded", calls[1].Succeeded(), false)
+	check(2, "Created", calls[2].Created(), false)
+	check(2, "KeyID", calls[2].KeyID, "")
+	check(3, "KeyID", calls[3].KeyID, id)
+	check(3, "Created", calls[3].Created(), false)
+	check(4, "APIKeyID", calls[4].APIKeyID, id)
+	check(4, "AppKeyID", calls[4].AppKeyID, h.admin.AppKeyID)
+	check(4, "Latency", calls[4].Latency, 3*time.Second)
+	check(5, "APIKeyID", calls[5].APIKeyID, "")
+	for i, c := range calls[:4] {
+		check(i, "APIKeyID", c.APIKeyID, h.admin.APIKeyID)
+	}
+	data, _ := json.Marshal(calls)
+	for _, v := range h.srv.AllKeyValues() {
+		if strings.Contains(string(data), v) {
+			t.Errorf("the call log holds a key value (…%s)", v[len(v)-4:])
+		}
+	}
 }

@@ -184,6 +184,7 @@ func (s *Server) addAPIKeyLocked(id, name, value, createdBy string, now time.Tim
 	}
 	s.st.apiKeys[id] = k
 	s.st.everIssued = append(s.st.everIssued, value)
+	s.st.idOfValue[value] = id
 	return k
 }
 
@@ -201,6 +202,7 @@ func (s *Server) addAppKeyLocked(id, name, value, ownerID string, scopes []strin
 	}
 	s.st.appKeys[id] = k
 	s.st.everIssued = append(s.st.everIssued, value)
+	s.st.idOfValue[value] = id
 	return k
 }
 

@@ -155,7 +155,12 @@ type callContext struct {
 type response struct {
 	status int
 	body   any // encoded as JSON; nil for no body
+	// made is the key a create made, for the call log; never sent.
+	made madeKey
 }
+
+// madeKey names the key a create made, by id and name (never its value).
+type madeKey struct{ id, name string }
 
 func errorResponse(status int, messages ...string) response {
 	return response{status: status, body: errorDocument{Errors: messages}}
@@ -187,7 +192,7 @@ func writeResponse(w http.ResponseWriter, resp response, extra http.Header) {
 func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
 	resp := errorResponse(http.StatusNotFound, "Not found")
 	writeResponse(w, resp, nil)
-	s.recordCall(r, "", resp.status, false)
+	s.recordCall(r, Call{Status: resp.status})
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {

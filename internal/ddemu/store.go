@@ -37,6 +37,10 @@ type store struct {
 	// everIssued holds every key value the org has issued, deleted keys
 	// included, so that a leak scan can look for keys that no longer exist.
 	everIssued []string
+	// idOfValue maps every key value the org has issued to its key's id,
+	// deleted keys included, so the call log can name the keys a request
+	// presented.
+	idOfValue map[string]string
 }
 
 type role struct {
@@ -81,6 +85,7 @@ func newStore(orgName string, maxAPIKeys int, now time.Time) *store {
 		serviceAccounts: map[string]*serviceAccount{},
 		apiKeys:         map[string]*apiKey{},
 		appKeys:         map[string]*appKey{},
+		idOfValue:       map[string]string{},
 	}
 }
 

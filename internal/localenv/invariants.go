@@ -67,9 +67,16 @@ func (e *Env) CurrentVersion(target string) string {
 	return v
 }
 
-// CheckInvariants checks the README's invariants 1-3 (and that no lock is
-// left behind) on the emulators' state, when no execution is running. It
-// returns one line per violation.
+// storeState is the rotate-target definition's Store state.
+const storeState = "Store"
+
+// CheckInvariants checks, when no execution is running, the README's
+// invariants 1-3 and 6-9 (4, the leak scan, is Leaks; 5 needs the state
+// before the execution, which the caller has), and that no lock is left
+// behind. 1 and 2 are read from the state the emulators hold; 3 and 6-9
+// from what the system did: the executions' histories, the Datadog call
+// log and the SNS messages. It returns one line per violation, each
+// starting with the invariant's number.
 func (e *Env) CheckInvariants(ctx context.Context) []string {
 	var bad []string
 	for _, x := range e.Engine.Executions() {
@@ -121,6 +128,12 @@ func (e *Env) CheckInvariants(ctx context.Context) []string {
 	for _, k := range e.Datadog.AppKeys() {
 		check("application", k.ID, k.Name)
 	}
+	runs, calls := e.rotationRuns(), e.Datadog.Calls()
+	bad = append(bad, e.checkCreates(runs, calls)...)
+	bad = append(bad, e.checkRetired(runs, calls)...)
+	bad = append(bad, e.checkMessages(runs, calls)...)
+	bad = append(bad, e.checkCompromiseWaits(runs)...)
+	bad = append(bad, e.checkValidatedBeforeStore(runs, calls)...)
 	return bad
 }
 

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -109,6 +110,14 @@ type Env struct {
 	Targets map[string]*Target
 	// readerRoles are the reader groups' roles, by group id.
 	readerRoles map[string]*awsemu.Role
+
+	// What the invariants read besides the emulators' state: the Datadog
+	// client's time bound, the rotate-target definition as deployed, and
+	// where the Datadog call log stood as each execution entered Store.
+	datadogTimeout   time.Duration
+	targetDefinition *asl.Definition
+	marksMu          sync.Mutex
+	storeMarks       map[string]int
 }
 
 // Target is a target set up in the local deployment.
@@ -189,15 +198,29 @@ func (env *Env) wire(ctx context.Context, opts Options) error {
 	}
 	env.TopicARN = aws.ToString(topic.TopicArn)
 
+	env.datadogTimeout = opts.DatadogTimeout
+	before := opts.BeforeState
 	env.Engine = asl.NewEngine(asl.EngineOptions{
 		Region: Region, AccountID: AccountID, Clock: opts.Clock,
-		BeforeState: opts.BeforeState, AfterTask: opts.AfterTask,
+		BeforeState: func(x *asl.Execution, state string) error {
+			if state == storeState {
+				env.markStore(x)
+			}
+			if before != nil {
+				return before(x, state)
+			}
+			return nil
+		},
+		AfterTask: opts.AfterTask,
 	})
 	subs := map[string]string{}
 	for _, step := range deploy.Steps() {
 		subs[step.Placeholder()] = FunctionARN(step)
 	}
 	if env.TargetMachineARN, err = env.Engine.Register(cfg.RotateTargetMachineName(), statemachine.RotateTargetDefinition, subs); err != nil {
+		return fmt.Errorf("load the rotate-target definition: %w", err)
+	}
+	if env.targetDefinition, err = asl.Load(statemachine.RotateTargetDefinition, subs); err != nil {
 		return fmt.Errorf("load the rotate-target definition: %w", err)
 	}
 	subs[deploy.RotateTargetStateMachinePlaceholder] = env.TargetMachineARN
