@@ -297,7 +297,12 @@ func (r *run) withLastUse(ctx context.Context, keys, managed []KeyRef) []KeyRef 
 		}
 	}
 	out := slices.Clone(keys)
+	looked := map[string]*time.Time{} // a key listed twice is asked about once
 	for i, k := range out {
+		if use, ok := looked[k.ID]; ok {
+			out[i].LastUsed = use
+			continue
+		}
 		var used time.Time
 		var err error
 		switch k.Type {
@@ -317,6 +322,7 @@ func (r *run) withLastUse(ctx context.Context, keys, managed []KeyRef) []KeyRef 
 		if err == nil && !used.IsZero() {
 			out[i].LastUsed = &used
 		}
+		looked[k.ID] = out[i].LastUsed
 	}
 	return out
 }
